@@ -1,0 +1,139 @@
+"""Durable event consumption from JetStream: batch, store, then acknowledge.
+
+Each event route owns a stream (created or updated at start-up, so the config in the
+route table is the truth) and a durable pull consumer shared by every replica: JetStream
+hands each message to one replica, and redelivers it if that replica dies before acking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
+
+from bridge.dispatch import EventIn, parse_events, store_events
+from bridge.routes import Event
+
+if TYPE_CHECKING:
+    from bridge.runner import Bridge
+
+logger = logging.getLogger("bridge.events")
+
+DUPLICATE_WINDOW_SECONDS = 120.0
+ACK_WAIT_SECONDS = 30.0
+
+
+def stream_config(route: Event) -> StreamConfig:
+    """The stream that captures the route's subjects (duplicates dropped by ``Nats-Msg-Id``)."""
+    return StreamConfig(
+        name=route.stream, subjects=list(route.stream_subjects), duplicate_window=DUPLICATE_WINDOW_SECONDS
+    )
+
+
+def dead_letter_stream_config(route: Event) -> StreamConfig:
+    """Where events that can never be valid are parked, for people to inspect."""
+    return StreamConfig(name=f"{route.stream}_DEAD_LETTER", subjects=[route.dead_letter_subject])
+
+
+async def ensure_stream(nc: Client, config: StreamConfig) -> None:
+    """Create the stream, or update it to ``config`` when it exists (idempotent)."""
+    js = nc.jetstream()
+    try:
+        await js.add_stream(config)
+    except nats.js.errors.BadRequestError:
+        await js.update_stream(config)
+
+
+class EventConsumer:
+    """Reads one event route's stream in batches until the bridge stops."""
+
+    def __init__(self, route: Event, *, nc: Client, bridge: Bridge) -> None:
+        self.route = route
+        self.nc = nc
+        self.bridge = bridge
+        self._subscription = None
+
+    async def setup(self) -> None:
+        """Make sure the streams and the durable consumer exist."""
+        await ensure_stream(self.nc, stream_config(self.route))
+        if self.route.dead_letter_subject:
+            await ensure_stream(self.nc, dead_letter_stream_config(self.route))
+        consumer = ConsumerConfig(
+            durable_name=self.route.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=ACK_WAIT_SECONDS,
+            max_deliver=-1,  # failures we can retry are retried; bad payloads are terminated
+            max_ack_pending=self.route.batch_size * 8,
+            filter_subject=self.route.subject,
+        )
+        self._subscription = await self.nc.jetstream().pull_subscribe(
+            self.route.subject, durable=self.route.durable, stream=self.route.stream, config=consumer
+        )
+
+    async def run(self) -> None:
+        """Fetch, store and acknowledge batches until the bridge is stopping."""
+        failures = 0
+        while not self.bridge.stopping.is_set():
+            try:
+                messages = await self._subscription.fetch(batch=self.route.batch_size, timeout=1.0)
+            except (TimeoutError, nats.errors.TimeoutError):
+                continue
+            except nats.errors.Error as error:
+                logger.warning("fetching %s failed: %s", self.route.subject, error)
+                await asyncio.sleep(1.0)
+                continue
+            if await self.handle_batch(messages):
+                failures = 0
+            else:
+                failures += 1
+                await asyncio.sleep(min(10.0, 0.5 * 2**failures))
+
+    async def handle_batch(self, messages: list[Msg]) -> bool:
+        """Store a batch; returns False when storing failed and the batch must come back."""
+        events = [
+            EventIn(
+                data=m.data, msg_id=(m.headers or {}).get("Nats-Msg-Id"), stream_sequence=m.metadata.sequence.stream
+            )
+            for m in messages
+        ]
+        valid, rejected = parse_events(self.route, events)
+        for rejection in rejected:
+            await self._reject(messages[rejection.index], rejection.reason)
+        try:
+            await self.bridge.run_sync(store_events, self.route, [payload for _, payload in valid])
+        except Exception as error:
+            logger.error("storing %d %s events failed, will retry: %s", len(valid), self.route.subject, error)
+            for index, _ in valid:
+                await self._quietly(messages[index].nak(delay=2.0))
+            return False
+        for index, _ in valid:
+            await self._quietly(messages[index].ack())
+        if valid:
+            logger.debug("stored %d %s events", len(valid), self.route.subject)
+        return True
+
+    async def _reject(self, message: Msg, reason: str) -> None:
+        logger.warning("rejected %s event (seq %s): %s", self.route.subject, message.metadata.sequence.stream, reason)
+        if self.route.dead_letter_subject:
+            headers = {"Rejected-Reason": reason[:1000], "Original-Subject": message.subject}
+            try:
+                await self.nc.jetstream().publish(self.route.dead_letter_subject, message.data, headers=headers)
+            except Exception as error:
+                # Not parked: leave it unacknowledged so it comes back rather than vanish.
+                logger.error("could not park rejected event: %s", error)
+                return
+        await self._quietly(message.term())
+
+    @staticmethod
+    async def _quietly(operation) -> None:
+        try:
+            await operation
+        except Exception as error:  # an ack lost to a reconnect means a redelivery, deduplicated
+            logger.warning("acknowledgement failed: %s", error)

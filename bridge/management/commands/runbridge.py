@@ -1,0 +1,44 @@
+"""``manage.py runbridge``: serve this site's NATS routes until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from bridge.routes import load_routes
+from bridge.runner import Bridge
+
+
+class Command(BaseCommand):
+    help = "Serve this site's NATS subjects (request-reply, events, outbox) until SIGTERM."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=settings.BRIDGE_CONCURRENCY,
+            help="Handlers running at once in this process.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        table = load_routes()
+        name = settings.BRIDGE_NAME or f"{table.service}-bridge@{socket.gethostname()}:{os.getpid()}"
+        bridge = Bridge(
+            table,
+            nats_url=settings.NATS_URL,
+            name=name,
+            concurrency=options["concurrency"],
+            request_timeout=settings.NATS_REQUEST_TIMEOUT,
+        )
+
+        async def main() -> int:
+            bridge.install_signal_handlers()
+            return await bridge.run()
+
+        code = asyncio.run(main())
+        if code:
+            raise SystemExit(code)

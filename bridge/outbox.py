@@ -1,0 +1,128 @@
+"""Outbox services: enqueue in the caller's transaction, claim, complete, retry, fail."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from bridge.models import OutboxMessage
+from bridge.routes import RouteTable
+
+logger = logging.getLogger("bridge.outbox")
+
+MAX_BACKOFF_SECONDS = 30.0
+
+
+def _lease() -> timedelta:
+    # Long enough that a request in flight is answered before anyone else picks it up.
+    return timedelta(seconds=settings.NATS_REQUEST_TIMEOUT * 3)
+
+
+def outbox_enqueue(*, subject: str, payload: dict[str, Any], key: str, trace_id: str = "") -> OutboxMessage:
+    """Store a request to send; call inside the transaction that makes it necessary.
+
+    The first attempt is left to the caller (right after commit); the relay only takes a
+    message whose lease has run out, so the two rarely race, and when they do the peer's
+    idempotency makes the second send harmless.
+    """
+    return OutboxMessage.objects.create(
+        subject=subject,
+        payload=payload,
+        key=key,
+        trace_id=trace_id,
+        next_attempt_at=timezone.now() + _lease(),
+    )
+
+
+@transaction.atomic
+def outbox_claim_due(*, limit: int) -> list[OutboxMessage]:
+    """Lease up to ``limit`` due messages to this process (other replicas skip them)."""
+    now = timezone.now()
+    messages = list(
+        OutboxMessage.objects.select_for_update(skip_locked=True)
+        .filter(delivered_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")[:limit]
+    )
+    if messages:
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(next_attempt_at=now + _lease())
+        for message in messages:
+            message.attempts += 1
+        OutboxMessage.objects.bulk_update(messages, ["attempts"])
+    return messages
+
+
+@transaction.atomic
+def outbox_complete(*, table: RouteTable, message_id: int, reply: Any) -> None:
+    """Apply the reply with the site's ``on_reply`` and mark the message delivered, atomically."""
+    message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+    if message is None or message.delivered_at:
+        # Already applied by a concurrent send, or withdrawn (its subject was deleted).
+        return
+    table.outbox(message.subject).on_reply(reply)
+    message.delivered_at = timezone.now()
+    message.last_error = ""
+    message.save(update_fields=["delivered_at", "last_error"])
+
+
+def outbox_retry_later(*, message_id: int, error: str) -> None:
+    """Record a transient failure and push the next attempt back exponentially."""
+    message = OutboxMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        return
+    delay = min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** min(message.attempts, 8))
+    OutboxMessage.objects.filter(pk=message_id, delivered_at__isnull=True).update(
+        last_error=error[:2000], next_attempt_at=timezone.now() + timedelta(seconds=delay)
+    )
+
+
+@transaction.atomic
+def outbox_fail(*, table: RouteTable, message_id: int, error: str) -> None:
+    """The peer refused the request for good: record it and tell the site once."""
+    message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+    if message is None or message.delivered_at or message.failed_at:
+        return
+    message.failed_at = timezone.now()
+    message.last_error = error[:2000]
+    message.save(update_fields=["failed_at", "last_error"])
+    logger.error("outbox %s %s refused for good: %s", message.subject, message.key, error)
+    on_failure = table.outbox(message.subject).on_failure
+    if on_failure is not None:
+        on_failure(message.payload, error)
+
+
+def outbox_backlog() -> int:
+    """How many messages wait to be delivered."""
+    return OutboxMessage.objects.filter(delivered_at__isnull=True, failed_at__isnull=True).count()
+
+
+def outbox_deliver_now(*, message: OutboxMessage, timeout: float | None = None) -> bool:
+    """Try to deliver a just-committed message from the current (web) process.
+
+    Returns True when the reply was applied. Any failure leaves the message pending for
+    the relay in the bridge process; it is never an error for the caller.
+    """
+    from bridge.client import get_client  # the client pulls in NATS; keep it out of model imports
+    from bridge.errors import BridgeError, RemoteError
+    from bridge.routes import load_routes
+
+    table = load_routes()
+    try:
+        reply = get_client().request(message.subject, message.payload, timeout=timeout, idempotency_key=message.key)
+    except RemoteError as error:
+        if error.is_permanent:
+            outbox_fail(table=table, message_id=message.pk, error=f"{error} {error.errors or ''}")
+        return False
+    except BridgeError as error:
+        logger.warning("%s for %s left to the outbox relay: %s", message.subject, message.key, error)
+        return False
+    try:
+        outbox_complete(table=table, message_id=message.pk, reply=reply)
+    except Exception:  # e.g. a malformed reply: the relay will try again and log it there
+        logger.exception("%s reply for %s could not be applied", message.subject, message.key)
+        return False
+    return True

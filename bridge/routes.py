@@ -1,0 +1,125 @@
+"""A site's subject table: which NATS subject goes to which plain Django function.
+
+Like a URLconf, each site lists its routes in one module (``BRIDGE_ROUTES`` in settings)
+and the bridge refuses to start on a duplicate or malformed entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework.serializers import Serializer
+
+_SUBJECT = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """What a handler may want to know about the message besides its payload."""
+
+    subject: str
+    trace_id: str
+    idempotency_key: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Request-reply: ``handler(payload, meta) -> dict`` answers each request once per queue group."""
+
+    subject: str
+    handler: Callable[[dict[str, Any], Meta], dict[str, Any]]
+    serializer: type[Serializer]
+    queue: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    """A durable event stream: ``handler(payloads) -> None`` stores a batch in one transaction.
+
+    Events are read from a JetStream stream through a durable consumer shared by every
+    replica, so each event is handled by one replica and acknowledged after the commit.
+    """
+
+    subject: str
+    handler: Callable[[list[dict[str, Any]]], None]
+    serializer: type[Serializer]
+    stream: str
+    stream_subjects: tuple[str, ...]
+    durable: str
+    id_field: str = "id"
+    batch_size: int = 500
+    max_deliver: int = 20
+    dead_letter_subject: str = ""
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """Requests queued in the site's outbox table for ``subject``, and what to do with the answer.
+
+    ``on_reply(reply)`` runs in a transaction once the request is answered; ``on_failure(payload,
+    error)`` once it is refused for good (a 4xx answer).
+    """
+
+    subject: str
+    on_reply: Callable[[Any], None]
+    on_failure: Callable[[dict[str, Any], str], None] | None = None
+
+
+@dataclass(frozen=True)
+class Publish:
+    """A subject this site publishes to; listed so the contract is visible in one place."""
+
+    subject: str
+    description: str = ""
+
+
+Route = Reply | Event | Outbox | Publish
+
+
+class RouteTable:
+    """The validated routes of one site, served by one micro service name."""
+
+    def __init__(self, *, service: str, version: str, routes: Sequence[Route], description: str = ""):
+        if not _NAME.match(service):
+            raise ImproperlyConfigured(f"service name {service!r} must be letters, digits, - or _")
+        seen: set[tuple[type, str]] = set()
+        for route in routes:
+            if not _SUBJECT.match(route.subject):
+                raise ImproperlyConfigured(f"malformed subject {route.subject!r} in {service} routes")
+            key = (type(route), route.subject)
+            if key in seen:
+                raise ImproperlyConfigured(f"subject {route.subject!r} is routed twice in {service}")
+            seen.add(key)
+        self.service = service
+        self.version = version
+        self.description = description
+        self.routes = tuple(routes)
+
+    def of_kind(self, kind: type) -> list[Any]:
+        """The routes of one kind (``Reply``, ``Event``, ``Outbox`` or ``Publish``)."""
+        return [route for route in self.routes if isinstance(route, kind)]
+
+    def outbox(self, subject: str) -> Outbox:
+        """The outbox route for ``subject``; an unknown subject is a programming error."""
+        for route in self.of_kind(Outbox):
+            if route.subject == subject:
+                return route
+        raise ImproperlyConfigured(f"no Outbox route for {subject!r} in {self.service}")
+
+
+def load_routes() -> RouteTable:
+    """The site's table, from the module named by ``settings.BRIDGE_ROUTES``."""
+    module = import_module(settings.BRIDGE_ROUTES)
+    table = getattr(module, "ROUTES", None)
+    if not isinstance(table, RouteTable):
+        raise ImproperlyConfigured(f"{settings.BRIDGE_ROUTES}.ROUTES must be a RouteTable")
+    return table

@@ -1,0 +1,178 @@
+"""The bridge process: serves a site's route table over NATS until SIGTERM.
+
+Shape (as in nats.py's examples): connect, start every route, wait for the stop event set
+by SIGTERM/SIGINT, then shut down in order: stop taking requests, finish what is in
+flight, drain the connection, return 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import logging
+import signal
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from nats.aio.client import Client
+from nats.micro import add_service
+from nats.micro.request import Request
+from nats.micro.service import EndpointConfig, Service
+
+from bridge.connection import IDEMPOTENCY_HEADER, connect
+from bridge.dispatch import answer_request, with_django_db
+from bridge.events import EventConsumer
+from bridge.relay import OutboxRelay
+from bridge.routes import Event, Meta, Outbox, Reply, RouteTable
+from bridge.tracing import TRACE_HEADER, clean_trace_id, trace_id_var
+
+logger = logging.getLogger("bridge")
+T = TypeVar("T")
+
+
+class Bridge:
+    """One bridge process for one site's route table."""
+
+    def __init__(
+        self,
+        table: RouteTable,
+        *,
+        nats_url: str,
+        name: str,
+        concurrency: int,
+        request_timeout: float,
+        shutdown_grace: float = 30.0,
+    ) -> None:
+        self.table = table
+        self.nats_url = nats_url
+        self.name = name
+        self.concurrency = concurrency
+        self.request_timeout = request_timeout
+        self.shutdown_grace = shutdown_grace
+        self.stopping = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bridge")
+        self._slots = asyncio.Semaphore(concurrency)
+        self._in_flight: set[asyncio.Task] = set()
+        self._service: Service | None = None
+
+    async def run_sync(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run blocking Django code in the worker pool, keeping the caller's trace id."""
+        context = contextvars.copy_context()
+        call = functools.partial(context.run, with_django_db, function, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM and SIGINT mean: drain, then exit 0."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stop)
+
+    def stop(self) -> None:
+        """Ask the bridge to shut down gracefully."""
+        if not self.stopping.is_set():
+            logger.info("%s stopping: draining", self.name)
+            self.stopping.set()
+
+    async def run(self, ready: Callable[[], None] | None = None) -> int:
+        """Serve until ``stop()``; returns the process exit code."""
+        nc = await self._connect_or_stop()
+        if nc is None:
+            return 0
+        workers: list[asyncio.Task] = []
+        try:
+            await self._serve_replies(nc)
+            for route in self.table.of_kind(Event):
+                consumer = EventConsumer(route, nc=nc, bridge=self)
+                await consumer.setup()
+                workers.append(asyncio.create_task(consumer.run(), name=f"events {route.subject}"))
+            if self.table.of_kind(Outbox):
+                relay = OutboxRelay(self.table, nc=nc, bridge=self)
+                workers.append(asyncio.create_task(relay.run(), name="outbox relay"))
+            logger.info("%s serving %s", self.name, ", ".join(r.subject for r in self.table.routes))
+            if ready is not None:
+                ready()
+            await self.stopping.wait()
+        finally:
+            await self._shutdown(nc, workers)
+        return 0
+
+    async def _connect_or_stop(self) -> Client | None:
+        connecting = asyncio.create_task(connect(self.nats_url, name=self.name, retry_forever=True))
+        stopping = asyncio.create_task(self.stopping.wait())
+        await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if connecting.done():
+            return connecting.result()
+        connecting.cancel()
+        return None
+
+    async def _serve_replies(self, nc: Client) -> None:
+        routes = self.table.of_kind(Reply)
+        if not routes:
+            return
+        self._service = await add_service(
+            nc,
+            name=self.table.service,
+            version=self.table.version,
+            description=self.table.description,
+            metadata={"process": self.name},
+        )
+        for route in routes:
+            await self._service.add_endpoint(
+                EndpointConfig(
+                    name=route.subject.replace(".", "-"),
+                    subject=route.subject,
+                    queue_group=route.queue,
+                    handler=self._request_handler(route),
+                    metadata={"description": route.description},
+                )
+            )
+
+    def _request_handler(self, route: Reply) -> Callable[[Request], Any]:
+        async def handle(request: Request) -> None:
+            # Hand the request to a task and return, so one slow request never holds up the
+            # subscription; the semaphore bounds how many run at once.
+            await self._slots.acquire()
+            task = asyncio.create_task(self._answer(route, request))
+            self._in_flight.add(task)
+            task.add_done_callback(self._request_done)
+
+        return handle
+
+    def _request_done(self, task: asyncio.Task) -> None:
+        self._in_flight.discard(task)
+        self._slots.release()
+
+    async def _answer(self, route: Reply, request: Request) -> None:
+        headers = request.headers or {}
+        trace_id = clean_trace_id(headers.get(TRACE_HEADER))
+        trace_id_var.set(trace_id)
+        meta = Meta(
+            subject=route.subject,
+            trace_id=trace_id,
+            idempotency_key=headers.get(IDEMPOTENCY_HEADER) or None,
+            headers=dict(headers),
+        )
+        answer = await self.run_sync(answer_request, route, request.data, meta)
+        try:
+            await request.respond(answer.body, headers=answer.headers)
+        except Exception as error:  # the requester may be gone; nothing else to do
+            logger.warning("could not answer %s: %s", route.subject, error)
+
+    async def _shutdown(self, nc: Client, workers: list[asyncio.Task]) -> None:
+        if self._service is not None:
+            await self._service.stop()  # no new requests reach this replica
+        # Consumers and the relay watch ``stopping`` and finish the batch they hold first.
+        if workers:
+            _, late = await asyncio.wait(workers, timeout=self.shutdown_grace)
+            for worker in late:
+                worker.cancel()
+        if self._in_flight:
+            logger.info("%s finishing %d in-flight requests", self.name, len(self._in_flight))
+            await asyncio.wait(set(self._in_flight), timeout=self.shutdown_grace)
+        if not nc.is_closed:
+            await nc.drain()
+        self._executor.shutdown(wait=True)
+        logger.info("%s stopped", self.name)

@@ -1,0 +1,159 @@
+"""Django settings shared by every site.
+
+Each site's ``settings.py`` star-imports this module and then names only what is its
+own (URLconf, apps, database name), so the three sites cannot drift apart. Every value
+comes from the environment, with defaults that run on a developer's machine.
+"""
+
+from __future__ import annotations
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from bridge.env import env_bool, env_float, env_int, env_list, env_str
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if env_bool("DJANGO_PRODUCTION", False):
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
+    # A fixed key is fine on a developer's machine and in tests; production refuses it above.
+    SECRET_KEY = "insecure-local-development-key-change-me-0123456789abcdefghijklmnop"
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+BASE_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "bridge",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "bridge.tracing.TraceIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def database_from_env(default_name: str) -> dict:
+    """The site's database from ``DATABASE_URL``, defaulting to a local PostgreSQL.
+
+    A ``sqlite:///path`` URL is accepted too: the run command falls back to it when no
+    PostgreSQL is reachable, so the system still starts on a bare machine.
+    """
+    url = env_str("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{default_name}")
+    config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0))
+    config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"].endswith("sqlite3"):
+        # Several processes write to one file: wait for the lock instead of failing, and
+        # take it up front so two writers never deadlock upgrading a read lock.
+        config["OPTIONS"] = {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
+        }
+        config["CONN_MAX_AGE"] = 0
+    else:
+        config["TEST"] = {"NAME": f"test_{config['NAME']}"}
+    return config
+
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step locally
+
+# Bodies larger than this are refused before they are read into memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+
+REST_FRAMEWORK = {
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": env_int("API_PAGE_SIZE", 50, minimum=1),
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+
+# NATS, used only through the bridge package.
+NATS_URL = env_str("NATS_URL", "nats://127.0.0.1:4222")
+NATS_REQUEST_TIMEOUT = env_float("NATS_REQUEST_TIMEOUT", 2.0, minimum=0.05)
+BRIDGE_CONCURRENCY = env_int("BRIDGE_CONCURRENCY", 32, minimum=1)
+BRIDGE_NAME = env_str("BRIDGE_NAME", "")
+NATS_PEER_WIRE = env_str("NATS_PEER_WIRE", "plain")  # "nestjs" to call NestJS services
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"trace": {"()": "bridge.tracing.TraceIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [trace=%(trace_id)s] %(message)s"},
+        "json": {"()": "bridge.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["trace"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "nats": {"level": "WARNING"},
+    },
+}
+
+
+def spectacular_settings(title: str, description: str) -> dict:
+    """The OpenAPI document's settings for one site."""
+    return {
+        "TITLE": title,
+        "DESCRIPTION": description,
+        "VERSION": "1.0.0",
+        "SERVE_INCLUDE_SCHEMA": False,
+        "COMPONENT_SPLIT_REQUEST": True,
+    }
+
+
+TEST_RUNNER = "bridge.testing.SiteTestRunner"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BuildingsConfig(AppConfig):
+    name = "buildings_site.buildings"
+    label = "buildings"

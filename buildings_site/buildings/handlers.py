@@ -1,0 +1,20 @@
+"""NATS handlers of buildings_site: parse, then call a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridge.dispatch import validate
+from buildings_site.buildings import services
+from buildings_site.buildings.serializers import WorkflowReplySerializer
+
+
+def workflow_created(reply: Any) -> None:
+    """The workflows service answered ``workflows.create``: attach the workflow."""
+    workflow = validate(WorkflowReplySerializer, reply)
+    services.building_workflow_attach(building_id=workflow["buildingId"], workflow_id=workflow["id"])
+
+
+def workflow_refused(payload: dict[str, Any], reason: str) -> None:
+    """The workflows service refused ``workflows.create`` for good."""
+    services.building_workflow_fail(building_id=payload["buildingId"], reason=reason)

@@ -1,0 +1,77 @@
+"""Writes on buildings. Each building gets its first workflow through the outbox."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from bridge.models import OutboxMessage
+from bridge.outbox import outbox_deliver_now, outbox_enqueue
+from bridge.tracing import current_trace_id
+from buildings_site.buildings.models import Building, WorkflowStatus
+
+logger = logging.getLogger(__name__)
+
+WORKFLOWS_CREATE = "workflows.create"
+FIRST_WORKFLOW_NAME = "New Workflow"
+
+
+def first_workflow_key(building_id: int) -> str:
+    """The idempotency key of a building's first workflow: one building, one workflow."""
+    return f"building-{building_id}-first-workflow"
+
+
+@transaction.atomic
+def building_create(*, name: str) -> Building:
+    """Save the building and, in the same transaction, its request for a first workflow."""
+    building = Building.objects.create(name=name)
+    outbox_enqueue(
+        subject=WORKFLOWS_CREATE,
+        payload={"name": FIRST_WORKFLOW_NAME, "buildingId": building.pk},
+        key=first_workflow_key(building.pk),
+        trace_id=current_trace_id(),
+    )
+    return building
+
+
+def building_create_with_workflow(*, name: str) -> Building:
+    """Create a building and ask for its workflow at once.
+
+    When the workflows service is down or slow, the building is still saved and shown as
+    pending; the bridge's outbox relay finishes the job later.
+    """
+    building = building_create(name=name)
+    message = OutboxMessage.objects.get(key=first_workflow_key(building.pk))
+    if outbox_deliver_now(message=message):
+        building.refresh_from_db()
+    return building
+
+
+def building_update(*, building: Building, name: str) -> Building:
+    """Rename a building."""
+    building.name = name
+    building.save(update_fields=["name", "updated_at"])
+    return building
+
+
+@transaction.atomic
+def building_delete(*, building: Building) -> None:
+    """Delete a building and its unsent workflow request, so no orphan workflow is created."""
+    OutboxMessage.objects.filter(key=first_workflow_key(building.pk), delivered_at__isnull=True).delete()
+    building.delete()
+
+
+def building_workflow_attach(*, building_id: int, workflow_id: int) -> None:
+    """Record the workflow the workflows service created for a building (idempotent)."""
+    updated = Building.objects.filter(pk=building_id).update(
+        workflow_id=workflow_id, workflow_status=WorkflowStatus.CREATED
+    )
+    if not updated:
+        logger.warning("workflow %s created for building %s, which no longer exists", workflow_id, building_id)
+
+
+def building_workflow_fail(*, building_id: int, reason: str) -> None:
+    """The workflows service refused the request for good; show it instead of pending forever."""
+    Building.objects.filter(pk=building_id, workflow_id__isnull=True).update(workflow_status=WorkflowStatus.FAILED)
+    logger.error("building %s will have no workflow: %s", building_id, reason)

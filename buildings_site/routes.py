@@ -1,0 +1,17 @@
+"""buildings_site's NATS routes: what the buildings bridge process serves."""
+
+from bridge.routes import Outbox, RouteTable
+from buildings_site.buildings import handlers
+
+ROUTES = RouteTable(
+    service="buildings",
+    version="1.0.0",
+    description="Sends each new building's workflow request until the workflows service answers.",
+    routes=[
+        Outbox(
+            subject="workflows.create",
+            on_reply=handlers.workflow_created,
+            on_failure=handlers.workflow_refused,
+        ),
+    ],
+)

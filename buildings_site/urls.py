@@ -1,0 +1,13 @@
+"""URLconf of buildings_site."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from bridge.urls import api_docs_urlpatterns
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health/", include("bridge.health")),
+    path("api/", include("buildings_site.buildings.urls")),
+    *api_docs_urlpatterns(),
+]

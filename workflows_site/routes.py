@@ -1,0 +1,20 @@
+"""workflows_site's NATS routes: what the workflows bridge replicas serve."""
+
+from bridge.routes import Reply, RouteTable
+from workflows_site.workflows import handlers
+from workflows_site.workflows.serializers import WorkflowCreateMessageSerializer
+
+ROUTES = RouteTable(
+    service="workflows",
+    version="1.0.0",
+    description="Creates workflows for buildings.",
+    routes=[
+        Reply(
+            subject="workflows.create",
+            handler=handlers.create_workflow,
+            serializer=WorkflowCreateMessageSerializer,
+            queue="workflows-service",
+            description="Create a workflow; idempotent per Idempotency-Key header.",
+        ),
+    ],
+)

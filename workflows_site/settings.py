@@ -1,0 +1,14 @@
+"""Settings of workflows_site: the shared base plus what is this site's own."""
+
+from bridge.settings_base import *  # noqa: F403
+from bridge.settings_base import BASE_APPS, database_from_env, spectacular_settings
+
+SITE_PACKAGE = "workflows_site"
+ROOT_URLCONF = "workflows_site.urls"
+WSGI_APPLICATION = "workflows_site.wsgi.application"
+BRIDGE_ROUTES = "workflows_site.routes"
+INSTALLED_APPS = [*BASE_APPS, "workflows_site.workflows"]
+DATABASES = {"default": database_from_env("workflows")}
+SPECTACULAR_SETTINGS = spectacular_settings(
+    "Workflows API", "Workflows of buildings; also served over NATS as workflows.create."
+)
