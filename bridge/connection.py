@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import nats
@@ -20,13 +21,25 @@ logger = logging.getLogger("bridge.nats")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-async def connect(url: str, *, name: str, retry_forever: bool, connect_timeout: float = 2.0) -> Client:
+async def connect(
+    url: str,
+    *,
+    name: str,
+    retry_forever: bool,
+    connect_timeout: float = 2.0,
+    closing: Callable[[], bool] = lambda: False,
+) -> Client:
     """Connect to NATS; keep reconnecting after the first success.
 
     With ``retry_forever`` (long-running processes) the first connection is retried with a
     clear log line until it works; without it (web processes) a failure raises
     ``NatsUnavailable`` at once so the caller can answer quickly.
     """
+
+    async def on_disconnected() -> None:
+        if not closing():
+            logger.warning("NATS connection lost; reconnecting")
+
     attempt = 0
     while True:
         try:
@@ -38,7 +51,7 @@ async def connect(url: str, *, name: str, retry_forever: bool, connect_timeout: 
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
                 error_cb=_on_error,
-                disconnected_cb=_on_disconnected,
+                disconnected_cb=on_disconnected,
                 reconnected_cb=_on_reconnected,
             )
         except Exception as error:  # nats raises several unrelated types here
@@ -52,10 +65,6 @@ async def connect(url: str, *, name: str, retry_forever: bool, connect_timeout: 
 
 async def _on_error(error: Exception) -> None:
     logger.warning("NATS error: %s", error)
-
-
-async def _on_disconnected() -> None:
-    logger.warning("NATS connection lost; reconnecting")
 
 
 async def _on_reconnected() -> None:

@@ -99,7 +99,9 @@ class Bridge:
         return 0
 
     async def _connect_or_stop(self) -> Client | None:
-        connecting = asyncio.create_task(connect(self.nats_url, name=self.name, retry_forever=True))
+        connecting = asyncio.create_task(
+            connect(self.nats_url, name=self.name, retry_forever=True, closing=self.stopping.is_set)
+        )
         stopping = asyncio.create_task(self.stopping.wait())
         await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()

@@ -1,0 +1,114 @@
+"""The processes that make up the system, and how each is started."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from stack.procs import Proc, ProcGroup, Spec
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Site:
+    """One Django project: its database, its HTTP server and how many bridge replicas it runs."""
+
+    package: str
+    database: str
+    port: int
+    server: str  # "gunicorn" (WSGI) or "daphne" (ASGI: HTTP and WebSockets)
+    bridges: int
+
+    @property
+    def short(self) -> str:
+        return self.package.removesuffix("_site")
+
+
+SITES = [
+    Site("buildings_site", "buildings", 8001, "gunicorn", bridges=1),
+    Site("workflows_site", "workflows", 8002, "gunicorn", bridges=3),
+]
+
+
+def manage(site: Site, *args: str) -> list[str]:
+    """``python <site>/manage.py <args>``."""
+    return [sys.executable, str(REPO_ROOT / site.package / "manage.py"), *args]
+
+
+def web_argv(site: Site, port: int) -> list[str]:
+    """The HTTP server command; worker counts are chosen from measurements (see README)."""
+    if site.server == "daphne":
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), f"{site.package}.asgi:application"]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"{site.package}.wsgi",
+        "-c",
+        "python:bridge.gunicorn_conf",
+        "-b",
+        f"127.0.0.1:{port}",
+    ]
+
+
+class System:
+    """Starts sites' processes with the right environment into one ``ProcGroup``."""
+
+    def __init__(
+        self,
+        group: ProcGroup,
+        *,
+        nats_url: str,
+        database_urls: dict[str, str],
+        ports: dict[str, int] | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.group = group
+        self.nats_url = nats_url
+        self.database_urls = database_urls
+        self.ports = ports or {site.package: site.port for site in SITES}
+        self.extra_env = extra_env or {}
+
+    def env(self, site: Site) -> dict[str, str]:
+        return {
+            "DJANGO_SETTINGS_MODULE": f"{site.package}.settings",
+            "DATABASE_URL": self.database_urls[site.package],
+            "NATS_URL": self.nats_url,
+            "PYTHONPATH": str(REPO_ROOT),
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+
+    def url(self, site: Site, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.ports[site.package]}{path}"
+
+    def migrate(self, site: Site) -> None:
+        """Apply the site's migrations (before any of its processes start)."""
+        subprocess.run(
+            manage(site, "migrate", "--noinput", "-v", "0"),
+            env={**os.environ, **self.env(site)},
+            check=True,
+            cwd=REPO_ROOT,
+        )
+
+    def start_web(self, site: Site) -> Proc:
+        spec = Spec(
+            name=f"{site.short}-web",
+            argv=web_argv(site, self.ports[site.package]),
+            env=self.env(site),
+            ready_url=self.url(site, "/health/live"),
+        )
+        return self.group.start(spec)
+
+    def start_bridge(self, site: Site, index: int = 1, **env: str) -> Proc:
+        spec = Spec(
+            name=f"{site.short}-bridge-{index}",
+            argv=manage(site, "runbridge"),
+            env={**self.env(site), "BRIDGE_NAME": f"{site.short}-bridge-{index}", **env},
+            ready_log=" serving ",
+        )
+        return self.group.start(spec)

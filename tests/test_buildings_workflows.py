@@ -1,0 +1,141 @@
+"""Buildings and workflows as real processes on real PostgreSQL and NATS."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import orjson
+import pytest
+
+from stack.infra import wait_for
+from tests.conftest import query, site
+from tests.natsclient import request, request_many
+
+pytestmark = pytest.mark.system
+
+BUILDINGS = site("buildings_site")
+WORKFLOWS = site("workflows_site")
+
+
+def post_json(url: str, payload: dict) -> tuple[int, dict]:
+    req = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=15) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_it_creates_a_building_with_its_workflow_in_the_workflows_database(system):
+    web = system.start_web(BUILDINGS)
+    workflows = system.start_bridge(WORKFLOWS)
+    web.wait_ready()
+    workflows.wait_ready()
+
+    status, building = post_json(system.url(BUILDINGS, "/api/buildings/"), {"name": "Head office"})
+
+    assert status == 201
+    assert building["workflow_status"] == "created"
+    rows = query(system, "workflows_site", "SELECT id, name, building_id FROM workflows_workflow")
+    assert rows == [(building["workflow_id"], "New Workflow", building["id"])]
+
+
+def test_it_shares_requests_between_three_replicas_handling_each_once(system):
+    replicas = [system.start_bridge(WORKFLOWS, index) for index in (1, 2, 3)]
+    for replica in replicas:
+        replica.wait_ready()
+
+    bodies = [(orjson.dumps({"name": f"W{i}", "buildingId": i}), {"Idempotency-Key": f"k-{i}"}) for i in range(1, 31)]
+    replies = request_many(system.nats_url, "workflows.create", bodies)
+
+    assert sorted(reply["buildingId"] for reply in replies) == list(range(1, 31))
+    assert query(system, "workflows_site", "SELECT count(*) FROM workflows_workflow") == [(30,)]
+    handled = [_replica_request_count(system.nats_url, name) for name in ("1", "2", "3")]
+    assert sum(handled) == 30
+    assert all(count > 0 for count in handled), handled
+
+
+def _replica_request_count(nats_url: str, index: str) -> int:
+    """Requests handled by replica ``index``, from the micro stats every replica serves."""
+    import asyncio
+
+    import nats
+
+    async def collect() -> int:
+        nc = await nats.connect(nats_url)
+        inbox = nc.new_inbox()
+        sub = await nc.subscribe(inbox)
+        await nc.publish("$SRV.STATS.workflows", b"", reply=inbox)
+        total = None
+        for _ in range(3):
+            msg = await sub.next_msg(timeout=2)
+            stats = orjson.loads(msg.data)
+            if stats["metadata"]["process"] == f"workflows-bridge-{index}":
+                total = sum(endpoint["num_requests"] for endpoint in stats["endpoints"])
+        await nc.close()
+        return total
+
+    return asyncio.run(collect())
+
+
+def test_it_creates_the_pending_workflow_once_the_workflows_service_is_back(system):
+    web = system.start_web(BUILDINGS)
+    relay = system.start_bridge(BUILDINGS)
+    web.wait_ready()
+    relay.wait_ready()
+
+    status, building = post_json(system.url(BUILDINGS, "/api/buildings/"), {"name": "Depot"})
+    assert status == 201
+    assert building["workflow_status"] == "pending"
+    assert query(system, "workflows_site", "SELECT count(*) FROM workflows_workflow") == [(0,)]
+
+    system.start_bridge(WORKFLOWS).wait_ready()
+
+    def attached():
+        rows = query(system, "buildings_site", "SELECT workflow_id, workflow_status FROM buildings_building")
+        return rows if rows[0][1] == "created" else None
+
+    [(workflow_id, _)] = wait_for(attached, timeout=30, what="pending workflow created")
+    assert query(system, "workflows_site", "SELECT id, building_id FROM workflows_workflow") == [
+        (workflow_id, building["id"])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"not json", "Body is not valid JSON"),
+        (b"[1, 2]", "Payload must be a JSON object"),
+        (b'{"name": 5, "buildingId": "x"}', "Invalid payload"),
+        (b"", "Body is not valid JSON"),
+    ],
+)
+def test_it_answers_malformed_requests_with_an_error_reply(system, body, message):
+    system.start_bridge(WORKFLOWS).wait_ready()
+
+    headers, reply = request(system.nats_url, "workflows.create", body)
+
+    assert headers["Nats-Service-Error-Code"] == "400"
+    assert reply["error"]["message"].startswith(message)
+    assert query(system, "workflows_site", "SELECT count(*) FROM workflows_workflow") == [(0,)]
+
+
+def test_it_answers_a_nestjs_envelope_in_the_nestjs_envelope(system):
+    system.start_bridge(WORKFLOWS).wait_ready()
+    nest = b'{"pattern":"workflows.create","data":{"name":"New Workflow","buildingId":1},"id":"51ee5d4c43c1882d57b1d"}'
+
+    _, reply = request(system.nats_url, "workflows.create", nest)
+    _, refused = request(system.nats_url, "workflows.create", b'{"pattern":"workflows.create","data":{},"id":"e1"}')
+
+    workflow_id = query(system, "workflows_site", "SELECT id FROM workflows_workflow")[0][0]
+    assert reply == {
+        "response": {"id": workflow_id, "name": "New Workflow", "buildingId": 1},
+        "isDisposed": True,
+        "id": "51ee5d4c43c1882d57b1d",
+    }
+    assert refused["isDisposed"] is True and refused["id"] == "e1"
+    assert refused["err"]["status"] == "error"
+    assert set(refused["err"]["errors"]) == {"name", "buildingId"}
