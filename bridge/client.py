@@ -121,3 +121,12 @@ def get_client() -> SyncNatsClient:
         if _client is None:
             _client = SyncNatsClient(settings.NATS_URL, name=settings.BRIDGE_NAME or settings.ROOT_URLCONF)
         return _client
+
+
+def reset_client() -> None:
+    """Close the process-wide client so the next call connects anew (tests change NATS_URL)."""
+    global _client
+    with _client_lock:
+        client, _client = _client, None
+    if client is not None:
+        client.close()

@@ -12,10 +12,12 @@ import contextvars
 import functools
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from django.db import connections
 from nats.aio.client import Client
 from nats.micro import add_service
 from nats.micro.request import Request
@@ -62,6 +64,23 @@ class Bridge:
         context = contextvars.copy_context()
         call = functools.partial(context.run, with_django_db, function, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def close_workers(self) -> None:
+        """Close every worker thread's database connection, then the pool itself.
+
+        One job per thread, held at a barrier so no thread takes two: otherwise a thread
+        could keep its connection open and block, for example, dropping a test database.
+        """
+        size = self._executor._max_workers
+        barrier = threading.Barrier(size)
+
+        def close_connection() -> None:
+            barrier.wait(timeout=10)
+            connections.close_all()
+
+        for _ in range(size):
+            self._executor.submit(close_connection)
+        self._executor.shutdown(wait=True)
 
     def install_signal_handlers(self) -> None:
         """SIGTERM and SIGINT mean: drain, then exit 0."""
@@ -176,5 +195,5 @@ class Bridge:
             await asyncio.wait(set(self._in_flight), timeout=self.shutdown_grace)
         if not nc.is_closed:
             await nc.drain()
-        self._executor.shutdown(wait=True)
+        self.close_workers()
         logger.info("%s stopped", self.name)

@@ -1,0 +1,45 @@
+# Every command of the project. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint format services browser bench clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements/dev.txt
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned requirements
+
+run: install ## Start the whole system (uses or starts PostgreSQL/NATS); Ctrl-C stops it
+	$(PY) -m stack run
+
+services: install ## Make sure PostgreSQL and NATS answer (starts an embedded NATS if needed)
+	$(PY) -m stack services
+
+browser: ## Install Debian's chromium for the browser tests, if missing
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+lint: install ## ruff lint and format check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install ## Format and fix what ruff can
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+test: install services browser lint ## Run every test (sites, bridge, cross-service, browser)
+	$(PY) -m stack.testrun
+
+bench: install ## Run the benchmarks against a freshly started system (see bench/README.md)
+	$(PY) -m bench
+
+clean: ## Remove the virtualenv, logs and local state
+	rm -rf $(VENV) var
