@@ -150,6 +150,7 @@ class Bridge:
                     metadata={"description": route.description},
                 )
             )
+        await nc.flush()  # the server knows every endpoint before we say we are serving
 
     def _request_handler(self, route: Reply) -> Callable[[Request], Any]:
         async def handle(request: Request) -> None:
@@ -182,9 +183,25 @@ class Bridge:
         except Exception as error:  # the requester may be gone; nothing else to do
             logger.warning("could not answer %s: %s", route.subject, error)
 
+    async def _stop_taking_requests(self) -> None:
+        """Drain, not unsubscribe, the request subscriptions.
+
+        Unsubscribing would drop requests the server already handed to this replica (their
+        callers would time out); draining hands each of them to a handler first. nats-py's
+        micro ``Service.stop`` unsubscribes, hence the reach into its endpoints.
+        """
+        if self._service is None:
+            return
+        for endpoint in self._service._endpoints:
+            subscription = endpoint._subscription
+            if subscription is not None:
+                try:
+                    await subscription.drain()
+                except Exception as error:  # connection already gone: nothing left to drain
+                    logger.warning("draining %s failed: %s", endpoint._subject, error)
+
     async def _shutdown(self, nc: Client, workers: list[asyncio.Task]) -> None:
-        if self._service is not None:
-            await self._service.stop()  # no new requests reach this replica
+        await self._stop_taking_requests()
         # Consumers and the relay watch ``stopping`` and finish the batch they hold first.
         if workers:
             _, late = await asyncio.wait(workers, timeout=self.shutdown_grace)
@@ -193,7 +210,10 @@ class Bridge:
         if self._in_flight:
             logger.info("%s finishing %d in-flight requests", self.name, len(self._in_flight))
             await asyncio.wait(set(self._in_flight), timeout=self.shutdown_grace)
-        if not nc.is_closed:
+        try:
             await nc.drain()
+        except Exception as error:  # not connected (e.g. NATS is down): nothing to flush
+            logger.warning("%s closing without drain: %s", self.name, error)
+            await nc.close()
         self.close_workers()
         logger.info("%s stopped", self.name)

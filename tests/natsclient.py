@@ -26,17 +26,26 @@ def request(
 
 
 def request_many(
-    url: str, subject: str, bodies: list[tuple[bytes, dict[str, str]]], *, timeout: float = 10.0
+    url: str,
+    subject: str,
+    bodies: list[tuple[bytes, dict[str, str]]],
+    *,
+    timeout: float = 10.0,
+    return_exceptions: bool = False,
 ) -> list[Any]:
-    """Send requests concurrently over one connection; returns decoded replies in order."""
+    """Send requests concurrently over one connection; returns decoded replies in order.
+
+    With ``return_exceptions`` a failed request shows up as its exception instead of raising.
+    """
 
     async def send() -> list[Any]:
         nc = await nats.connect(url)
         try:
             replies = await asyncio.gather(
-                *(nc.request(subject, body, headers=headers, timeout=timeout) for body, headers in bodies)
+                *(nc.request(subject, body, headers=headers, timeout=timeout) for body, headers in bodies),
+                return_exceptions=return_exceptions,
             )
-            return [orjson.loads(reply.data) for reply in replies]
+            return [reply if isinstance(reply, Exception) else orjson.loads(reply.data) for reply in replies]
         finally:
             await nc.close()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import urllib.request
 
 import orjson
@@ -139,3 +141,55 @@ def test_it_answers_a_nestjs_envelope_in_the_nestjs_envelope(system):
     assert refused["isDisposed"] is True and refused["id"] == "e1"
     assert refused["err"]["status"] == "error"
     assert set(refused["err"]["errors"]) == {"name", "buildingId"}
+
+
+def test_it_follows_one_trace_id_from_the_http_request_into_the_workflows_logs(system):
+    web = system.start_web(BUILDINGS)
+    workflows = system.start_bridge(WORKFLOWS)
+    web.wait_ready()
+    workflows.wait_ready()
+
+    req = urllib.request.Request(
+        system.url(BUILDINGS, "/api/buildings/"),
+        data=b'{"name": "Traced"}',
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Trace-Id": "trace-follow-me-42"},
+    )
+    with urllib.request.urlopen(req, timeout=15) as response:
+        assert response.headers["X-Trace-Id"] == "trace-follow-me-42"
+
+    wait_for(lambda: "trace=trace-follow-me-42" in workflows.log_text(), timeout=5, what="trace id in workflows log")
+    line = next(line for line in workflows.log_text().splitlines() if "trace-follow-me-42" in line)
+    assert "workflow" in line and "first-workflow" in line
+
+
+def test_a_replica_drains_in_flight_requests_on_sigterm_and_exits_0(system):
+    replica = system.start_bridge(WORKFLOWS)
+    replica.wait_ready()
+    bodies = [
+        (orjson.dumps({"name": f"W{i}", "buildingId": i}), {"Idempotency-Key": f"drain-{i}"}) for i in range(1, 301)
+    ]
+    results: list = []
+    sender = threading.Thread(
+        target=lambda: results.extend(request_many(system.nats_url, "workflows.create", bodies, return_exceptions=True))
+    )
+    sender.start()
+    wait_for(
+        lambda: query(system, "workflows_site", "SELECT count(*) FROM workflows_workflow")[0][0] > 0,
+        timeout=10,
+        interval=0.005,
+        what="first workflows stored",
+    )
+    replica.signal(signal.SIGTERM)
+    code = replica.popen.wait(30)
+    sender.join(30)
+
+    assert code == 0
+    answered = {reply["buildingId"] for reply in results if isinstance(reply, dict) and "id" in reply}
+    refused = [reply for reply in results if not isinstance(reply, dict)]
+    stored = {row[0] for row in query(system, "workflows_site", "SELECT building_id FROM workflows_workflow")}
+    # Whatever the replica took on, it finished and answered before exiting: nothing half-done.
+    assert stored == answered
+    assert len(answered) + len(refused) == 300
+    assert all(type(error).__name__ in {"NoRespondersError", "TimeoutError"} for error in refused)
+    assert "stopped" in replica.log_text()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bridge.routes import Meta
 from workflows_site.workflows.serializers import WorkflowReplySerializer
 from workflows_site.workflows.services import workflow_create
+
+logger = logging.getLogger(__name__)
 
 
 def create_workflow(payload: dict[str, Any], meta: Meta) -> dict[str, Any]:
@@ -14,4 +17,5 @@ def create_workflow(payload: dict[str, Any], meta: Meta) -> dict[str, Any]:
     workflow = workflow_create(
         name=payload["name"], building_id=payload["building_id"], idempotency_key=meta.idempotency_key
     )
+    logger.info("workflow %s for building %s (key %s)", workflow.pk, workflow.building_id, meta.idempotency_key)
     return WorkflowReplySerializer(workflow).data

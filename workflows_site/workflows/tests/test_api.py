@@ -41,3 +41,20 @@ class WorkflowApiTests(TestCase):
 
     def test_it_answers_the_health_endpoints(self):
         self.assertEqual(self.client.get("/health/live").json(), {"status": "ok"})
+
+
+class ReadinessTests(TestCase):
+    def test_it_answers_503_naming_nats_when_nats_is_unreachable(self):
+        from django.test import override_settings
+
+        from bridge.client import reset_client
+
+        with override_settings(NATS_URL="nats://127.0.0.1:1"):
+            reset_client()
+            response = self.client.get("/health/ready")
+        reset_client()
+        self.assertEqual(response.status_code, 503)
+        body = response.json()
+        self.assertEqual(body["status"], "unavailable")
+        self.assertEqual(body["checks"]["database"], "ok")
+        self.assertTrue(body["checks"]["nats"].startswith("unreachable"), body)
