@@ -19,6 +19,7 @@ from rest_framework.serializers import Serializer
 from bridge.envelope import Incoming, decode, encode_error, encode_reply
 from bridge.errors import HandlerError, InvalidPayload
 from bridge.routes import Event, Meta, Reply
+from bridge.tracing import trace_id_var
 
 logger = logging.getLogger("bridge.dispatch")
 T = TypeVar("T")
@@ -67,19 +68,57 @@ class Answer:
 
 def answer_request(route: Reply, raw: bytes, meta: Meta) -> Answer:
     """Answer one request: never raises, every failure becomes an error reply."""
-    incoming: Incoming | None = None
+    return answer_batch(route, [(raw, meta)])[0]
+
+
+def answer_batch(route: Reply, requests: list[tuple[bytes, Meta]]) -> list[Answer]:
+    """Answer requests that arrived together; never raises.
+
+    Each request is decoded and validated on its own, so one bad payload costs only its own
+    error reply. The valid ones go to the route's batch handler in one call, or to its
+    handler one by one.
+    """
+    answers: list[Answer | None] = [None] * len(requests)
+    valid: list[tuple[int, Incoming, dict[str, Any], Meta]] = []
+    for index, (raw, meta) in enumerate(requests):
+        trace_id_var.set(meta.trace_id)
+        incoming: Incoming | None = None
+        try:
+            incoming = decode(raw)
+            valid.append((index, incoming, validate(route.serializer, incoming.data), meta))
+        except HandlerError as error:
+            answers[index] = _refusal(route, incoming, error)
+    if route.batch_handler is not None and valid:
+        try:
+            results = route.batch_handler([(payload, meta) for _, _, payload, meta in valid])
+        except Exception:
+            logger.exception("%s failed for a batch of %d", route.subject, len(valid))
+            results = [HandlerError("Internal error while handling the request")] * len(valid)
+    else:
+        results = [_call(route, payload, meta) for _, _, payload, meta in valid]
+    for (index, incoming, _, _), result in zip(valid, results, strict=True):
+        if isinstance(result, HandlerError):
+            answers[index] = _refusal(route, incoming, result)
+        else:
+            answers[index] = Answer(encode_reply(incoming, result))
+    return answers
+
+
+def _call(route: Reply, payload: dict[str, Any], meta: Meta) -> Any:
+    trace_id_var.set(meta.trace_id)
     try:
-        incoming = decode(raw)
-        payload = validate(route.serializer, incoming.data)
-        result = route.handler(payload, meta)
-        return Answer(encode_reply(incoming, result))
+        return route.handler(payload, meta)
     except HandlerError as error:
-        logger.warning("%s refused: %s %s", route.subject, error.message, error.errors or "")
-        return Answer(encode_error(incoming, error), error)
+        return error
     except Exception:
         logger.exception("%s failed", route.subject)
-        error = HandlerError("Internal error while handling the request")
-        return Answer(encode_error(incoming, error), error)
+        return HandlerError("Internal error while handling the request")
+
+
+def _refusal(route: Reply, incoming: Incoming | None, error: HandlerError) -> Answer:
+    if error.status < 500:
+        logger.warning("%s refused: %s %s", route.subject, error.message, error.errors or "")
+    return Answer(encode_error(incoming, error), error)
 
 
 @dataclass(frozen=True, slots=True)

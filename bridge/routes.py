@@ -30,15 +30,27 @@ class Meta:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Reply:
-    """Request-reply: ``handler(payload, meta) -> dict`` answers each request once per queue group."""
+    """Request-reply, answered once per queue group.
+
+    Give ``handler(payload, meta) -> dict`` to handle requests one at a time, or
+    ``batch_handler([(payload, meta), ...]) -> [dict, ...]`` to handle the requests that
+    arrive together in one call (one transaction, one thread hop): under load that is what
+    makes a replica fast.
+    """
 
     subject: str
-    handler: Callable[[dict[str, Any], Meta], dict[str, Any]]
     serializer: type[Serializer]
     queue: str
+    handler: Callable[[dict[str, Any], Meta], dict[str, Any]] | None = None
+    batch_handler: Callable[[list[tuple[dict[str, Any], Meta]]], list[dict[str, Any]]] | None = None
+    max_batch: int = 256
     description: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.handler is None) == (self.batch_handler is None):
+            raise ImproperlyConfigured(f"{self.subject}: give exactly one of handler and batch_handler")
 
 
 @dataclass(frozen=True)

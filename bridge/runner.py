@@ -23,12 +23,12 @@ from nats.micro import add_service
 from nats.micro.request import Request
 from nats.micro.service import EndpointConfig, Service
 
-from bridge.connection import IDEMPOTENCY_HEADER, connect
-from bridge.dispatch import answer_request, with_django_db
+from bridge.batching import RequestBatcher
+from bridge.connection import connect
+from bridge.dispatch import with_django_db
 from bridge.events import EventConsumer
 from bridge.relay import OutboxRelay
-from bridge.routes import Event, Meta, Outbox, Reply, RouteTable
-from bridge.tracing import TRACE_HEADER, clean_trace_id, trace_id_var
+from bridge.routes import Event, Outbox, Reply, RouteTable
 
 logger = logging.getLogger("bridge")
 T = TypeVar("T")
@@ -55,8 +55,7 @@ class Bridge:
         self.shutdown_grace = shutdown_grace
         self.stopping = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bridge")
-        self._slots = asyncio.Semaphore(concurrency)
-        self._in_flight: set[asyncio.Task] = set()
+        self._batchers: list[RequestBatcher] = []
         self._service: Service | None = None
 
     async def run_sync(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -153,35 +152,11 @@ class Bridge:
         await nc.flush()  # the server knows every endpoint before we say we are serving
 
     def _request_handler(self, route: Reply) -> Callable[[Request], Any]:
-        async def handle(request: Request) -> None:
-            # Hand the request to a task and return, so one slow request never holds up the
-            # subscription; the semaphore bounds how many run at once.
-            await self._slots.acquire()
-            task = asyncio.create_task(self._answer(route, request))
-            self._in_flight.add(task)
-            task.add_done_callback(self._request_done)
-
-        return handle
-
-    def _request_done(self, task: asyncio.Task) -> None:
-        self._in_flight.discard(task)
-        self._slots.release()
-
-    async def _answer(self, route: Reply, request: Request) -> None:
-        headers = request.headers or {}
-        trace_id = clean_trace_id(headers.get(TRACE_HEADER))
-        trace_id_var.set(trace_id)
-        meta = Meta(
-            subject=route.subject,
-            trace_id=trace_id,
-            idempotency_key=headers.get(IDEMPOTENCY_HEADER) or None,
-            headers=dict(headers),
-        )
-        answer = await self.run_sync(answer_request, route, request.data, meta)
-        try:
-            await request.respond(answer.body, headers=answer.headers)
-        except Exception as error:  # the requester may be gone; nothing else to do
-            logger.warning("could not answer %s: %s", route.subject, error)
+        batcher = RequestBatcher(route, bridge=self, queue_size=self.concurrency * 8)
+        batcher.start()
+        self._batchers.append(batcher)
+        # Only queue the request: the subscription is never held up by a slow handler.
+        return batcher.put
 
     async def _stop_taking_requests(self) -> None:
         """Drain, not unsubscribe, the request subscriptions.
@@ -207,9 +182,8 @@ class Bridge:
             _, late = await asyncio.wait(workers, timeout=self.shutdown_grace)
             for worker in late:
                 worker.cancel()
-        if self._in_flight:
-            logger.info("%s finishing %d in-flight requests", self.name, len(self._in_flight))
-            await asyncio.wait(set(self._in_flight), timeout=self.shutdown_grace)
+        for batcher in self._batchers:
+            await batcher.finish(self.shutdown_grace)
         try:
             await nc.drain()
         except Exception as error:  # not connected (e.g. NATS is down): nothing to flush

@@ -11,7 +11,7 @@ ROUTES = RouteTable(
     routes=[
         Reply(
             subject="workflows.create",
-            handler=handlers.create_workflow,
+            batch_handler=handlers.create_workflows,
             serializer=WorkflowCreateMessageSerializer,
             queue="workflows-service",
             description="Create a workflow; idempotent per Idempotency-Key header.",

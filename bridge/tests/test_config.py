@@ -52,7 +52,7 @@ def handler(payload, meta):
 
 
 def test_a_route_table_refuses_duplicate_and_malformed_subjects():
-    reply = Reply(subject="a.b", handler=handler, serializer=Payload, queue="q")
+    reply = Reply(subject="a.b", serializer=Payload, queue="q", handler=handler)
     with pytest.raises(ImproperlyConfigured, match="routed twice"):
         RouteTable(service="s", version="1.0.0", routes=[reply, reply])
     with pytest.raises(ImproperlyConfigured, match="malformed subject"):
@@ -60,3 +60,10 @@ def test_a_route_table_refuses_duplicate_and_malformed_subjects():
     with pytest.raises(ImproperlyConfigured, match="service name"):
         RouteTable(service="bad name", version="1.0.0", routes=[])
     assert RouteTable(service="s", version="1.0.0", routes=[reply]).of_kind(Reply) == [reply]
+
+
+def test_a_reply_route_needs_exactly_one_kind_of_handler():
+    with pytest.raises(ImproperlyConfigured, match="exactly one"):
+        Reply(subject="a.b", serializer=Payload, queue="q")
+    with pytest.raises(ImproperlyConfigured, match="exactly one"):
+        Reply(subject="a.b", serializer=Payload, queue="q", handler=handler, batch_handler=lambda items: [])

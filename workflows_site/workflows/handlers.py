@@ -1,4 +1,4 @@
-"""NATS handlers of workflows_site: take a validated payload, call a service, return a dict."""
+"""NATS handlers of workflows_site: take validated payloads, call a service, return dicts."""
 
 from __future__ import annotations
 
@@ -7,15 +7,21 @@ from typing import Any
 
 from bridge.routes import Meta
 from workflows_site.workflows.serializers import WorkflowReplySerializer
-from workflows_site.workflows.services import workflow_create
+from workflows_site.workflows.services import NewWorkflow, workflow_create_many
 
 logger = logging.getLogger(__name__)
 
 
-def create_workflow(payload: dict[str, Any], meta: Meta) -> dict[str, Any]:
-    """``workflows.create``: create (or, on a retry, find) the workflow."""
-    workflow = workflow_create(
-        name=payload["name"], building_id=payload["building_id"], idempotency_key=meta.idempotency_key
-    )
-    logger.info("workflow %s for building %s (key %s)", workflow.pk, workflow.building_id, meta.idempotency_key)
-    return WorkflowReplySerializer(workflow).data
+def create_workflows(requests: list[tuple[dict[str, Any], Meta]]) -> list[dict[str, Any]]:
+    """``workflows.create`` for the requests that arrived together: one transaction for all."""
+    new = [NewWorkflow(p["name"], p["building_id"], meta.idempotency_key) for p, meta in requests]
+    workflows = workflow_create_many(new=new)
+    for workflow, (_, meta) in zip(workflows, requests, strict=True):
+        logger.info(
+            "workflow %s for building %s (key %s)",
+            workflow.pk,
+            workflow.building_id,
+            meta.idempotency_key,
+            extra={"trace_id": meta.trace_id},
+        )
+    return [WorkflowReplySerializer(workflow).data for workflow in workflows]

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 
 from workflows_site.workflows.models import Workflow
+
+
+@dataclass(frozen=True)
+class NewWorkflow:
+    """One workflow to create; ``idempotency_key`` makes retries return the first one."""
+
+    name: str
+    building_id: int
+    idempotency_key: str | None = None
 
 
 def workflow_create(
@@ -29,6 +40,34 @@ def workflow_create(
         if not idempotency_key:
             raise
         return Workflow.objects.get(idempotency_key=idempotency_key)
+
+
+@transaction.atomic
+def workflow_create_many(*, new: list[NewWorkflow]) -> list[Workflow]:
+    """Create many workflows in one transaction, idempotently; results in the order given.
+
+    Keyed rows are inserted with ON CONFLICT DO NOTHING and read back by key, so a key
+    already stored (or stored at this moment by another replica, whose commit PostgreSQL
+    waits for) yields the existing workflow, and a key repeated within the batch yields
+    one workflow.
+    """
+    keys = list(dict.fromkeys(item.idempotency_key for item in new if item.idempotency_key))
+    by_key = {w.idempotency_key: w for w in Workflow.objects.filter(idempotency_key__in=keys)}
+    missing = {}
+    for item in new:
+        if item.idempotency_key and item.idempotency_key not in by_key:
+            missing.setdefault(item.idempotency_key, item)
+    if missing:
+        Workflow.objects.bulk_create(
+            [Workflow(name=i.name, building_id=i.building_id, idempotency_key=k) for k, i in missing.items()],
+            ignore_conflicts=True,
+        )
+        by_key.update((w.idempotency_key, w) for w in Workflow.objects.filter(idempotency_key__in=list(missing)))
+    unkeyed = Workflow.objects.bulk_create(
+        [Workflow(name=item.name, building_id=item.building_id) for item in new if not item.idempotency_key]
+    )
+    unkeyed_iter = iter(unkeyed)
+    return [by_key[item.idempotency_key] if item.idempotency_key else next(unkeyed_iter) for item in new]
 
 
 def workflow_update(*, workflow: Workflow, **fields: object) -> Workflow:

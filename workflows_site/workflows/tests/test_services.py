@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import TestCase
 
 from workflows_site.workflows.models import Workflow
-from workflows_site.workflows.services import workflow_create
+from workflows_site.workflows.services import NewWorkflow, workflow_create, workflow_create_many
 
 
 class WorkflowCreateTests(TestCase):
@@ -21,3 +21,24 @@ class WorkflowCreateTests(TestCase):
         workflow_create(name="A", building_id=1)
         workflow_create(name="A", building_id=1)
         self.assertEqual(Workflow.objects.count(), 4)
+
+
+class WorkflowCreateManyTests(TestCase):
+    def test_it_creates_a_batch_in_order_with_one_workflow_per_key(self):
+        existing = workflow_create(name="Old", building_id=9, idempotency_key="k-old")
+        new = [
+            NewWorkflow("A", 1, "k1"),
+            NewWorkflow("B", 2, None),
+            NewWorkflow("A again", 1, "k1"),
+            NewWorkflow("Retry", 9, "k-old"),
+            NewWorkflow("C", 3, None),
+        ]
+
+        created = workflow_create_many(new=new)
+
+        self.assertEqual([w.building_id for w in created], [1, 2, 1, 9, 3])
+        self.assertEqual(created[0].pk, created[2].pk)
+        self.assertEqual(created[3].pk, existing.pk)
+        self.assertEqual(len({w.pk for w in created}), 4)
+        self.assertEqual(Workflow.objects.count(), 4)
+        self.assertEqual(Workflow.objects.get(idempotency_key="k1").name, "A")
