@@ -15,6 +15,7 @@ from nats.micro.request import Request
 
 from bridge.connection import IDEMPOTENCY_HEADER
 from bridge.dispatch import answer_batch
+from bridge.metrics import BATCH_SIZE, HANDLER_SECONDS, MESSAGES
 from bridge.routes import Meta, Reply
 from bridge.tracing import TRACE_HEADER, clean_trace_id
 
@@ -79,8 +80,11 @@ class RequestBatcher:
 
     async def _answer(self, batch: list[Request]) -> None:
         items = [(request.data, request_meta(self.route, request)) for request in batch]
-        answers = await self.bridge.run_sync(answer_batch, self.route, items)
+        BATCH_SIZE.labels(self.route.subject).observe(len(batch))
+        with HANDLER_SECONDS.labels(self.route.subject).time():
+            answers = await self.bridge.run_sync(answer_batch, self.route, items)
         for request, answer in zip(batch, answers, strict=True):
+            MESSAGES.labels(self.route.subject, "request", "ok" if answer.error is None else "error").inc()
             try:
                 await request.respond(answer.body, headers=answer.headers)
             except Exception as error:  # the requester may be gone; nothing else to do

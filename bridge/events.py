@@ -18,6 +18,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 
 from bridge.dispatch import EventIn, parse_events, store_events
+from bridge.metrics import BATCH_SIZE, HANDLER_SECONDS, MESSAGES, REDELIVERIES
 from bridge.routes import Event
 
 if TYPE_CHECKING:
@@ -104,15 +105,22 @@ class EventConsumer:
             for m in messages
         ]
         valid, rejected = parse_events(self.route, events)
+        subject = self.route.subject
+        REDELIVERIES.labels(subject).inc(sum(1 for m in messages if m.metadata.num_delivered > 1))
+        MESSAGES.labels(subject, "event", "rejected").inc(len(rejected))
         for rejection in rejected:
             await self._reject(messages[rejection.index], rejection.reason)
         try:
-            await self.bridge.run_sync(store_events, self.route, [payload for _, payload in valid])
+            BATCH_SIZE.labels(subject).observe(len(valid))
+            with HANDLER_SECONDS.labels(subject).time():
+                await self.bridge.run_sync(store_events, self.route, [payload for _, payload in valid])
         except Exception as error:
+            MESSAGES.labels(subject, "event", "failed").inc(len(valid))
             logger.error("storing %d %s events failed, will retry: %s", len(valid), self.route.subject, error)
             for index, _ in valid:
                 await self._quietly(messages[index].nak(delay=2.0))
             return False
+        MESSAGES.labels(subject, "event", "stored").inc(len(valid))
         for index, _ in valid:
             await self._quietly(messages[index].ack())
         if valid:

@@ -12,8 +12,9 @@ from nats.aio.client import Client
 
 from bridge.connection import request_headers, send_request
 from bridge.errors import BridgeError, RemoteError
+from bridge.metrics import MESSAGES, OUTBOX_BACKLOG
 from bridge.models import OutboxMessage
-from bridge.outbox import outbox_claim_due, outbox_complete, outbox_fail, outbox_retry_later
+from bridge.outbox import outbox_backlog, outbox_claim_due, outbox_complete, outbox_fail, outbox_retry_later
 from bridge.routes import RouteTable
 from bridge.tracing import clean_trace_id, trace_id_var
 
@@ -49,6 +50,7 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """One pass: returns how many messages were sent."""
         messages = await self.bridge.run_sync(outbox_claim_due, limit=BATCH)
+        OUTBOX_BACKLOG.set(await self.bridge.run_sync(outbox_backlog))
         await asyncio.gather(*(self._deliver(message) for message in messages))
         return len(messages)
 
@@ -65,6 +67,7 @@ class OutboxRelay:
                 wire=settings.NATS_PEER_WIRE,
             )
         except RemoteError as error:
+            MESSAGES.labels(message.subject, "outbox", "refused").inc()
             if error.is_permanent:
                 await self.bridge.run_sync(
                     outbox_fail, table=self.table, message_id=message.pk, error=f"{error} {error.errors or ''}"
@@ -73,8 +76,10 @@ class OutboxRelay:
                 await self.bridge.run_sync(outbox_retry_later, message_id=message.pk, error=str(error))
             return
         except BridgeError as error:
+            MESSAGES.labels(message.subject, "outbox", "retry").inc()
             logger.info("outbox %s %s not delivered yet: %s", message.subject, message.key, error)
             await self.bridge.run_sync(outbox_retry_later, message_id=message.pk, error=str(error))
             return
+        MESSAGES.labels(message.subject, "outbox", "delivered").inc()
         await self.bridge.run_sync(outbox_complete, table=self.table, message_id=message.pk, reply=reply)
         logger.info("outbox %s %s delivered (attempt %d)", message.subject, message.key, message.attempts)

@@ -33,10 +33,12 @@ BASE_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "django_prometheus",
     "bridge",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "bridge.tracing.TraceIdMiddleware",
@@ -46,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 TEMPLATES = [
@@ -118,6 +121,7 @@ NATS_URL = env_str("NATS_URL", "nats://127.0.0.1:4222")
 NATS_REQUEST_TIMEOUT = env_float("NATS_REQUEST_TIMEOUT", 2.0, minimum=0.05)
 BRIDGE_CONCURRENCY = env_int("BRIDGE_CONCURRENCY", 32, minimum=1)
 BRIDGE_NAME = env_str("BRIDGE_NAME", "")
+BRIDGE_METRICS_PORT = env_int("BRIDGE_METRICS_PORT", 0, minimum=0)
 NATS_PEER_WIRE = env_str("NATS_PEER_WIRE", "plain")  # "nestjs" to call NestJS services
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

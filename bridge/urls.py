@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, path
+from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
@@ -12,3 +13,8 @@ def api_docs_urlpatterns() -> list[URLPattern]:
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     ]
+
+
+def metrics_urlpatterns() -> list[URLPattern]:
+    """Prometheus metrics of this web process (all gunicorn workers) at ``/metrics``."""
+    return [path("metrics", ExportToDjangoView, name="prometheus-metrics")]

@@ -10,7 +10,7 @@ import urllib.request
 import orjson
 import pytest
 
-from stack.infra import wait_for
+from stack.infra import free_port, wait_for
 from tests.conftest import query, site
 from tests.natsclient import request, request_many
 
@@ -193,3 +193,17 @@ def test_a_replica_drains_in_flight_requests_on_sigterm_and_exits_0(system):
     assert len(answered) + len(refused) == 300
     assert all(type(error).__name__ in {"NoRespondersError", "TimeoutError"} for error in refused)
     assert "stopped" in replica.log_text()
+
+
+def test_a_bridge_exposes_prometheus_metrics_of_what_it_handled(system):
+    port = free_port()
+    system.start_bridge(WORKFLOWS, BRIDGE_METRICS_PORT=str(port)).wait_ready()
+    good = [(orjson.dumps({"name": "M", "buildingId": i}), {"Idempotency-Key": f"m-{i}"}) for i in range(1, 6)]
+    request_many(system.nats_url, "workflows.create", [*good, (b"junk", {})])
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        metrics = response.read().decode()
+
+    assert 'bridge_messages_total{kind="request",outcome="ok",subject="workflows.create"} 5.0' in metrics
+    assert 'bridge_messages_total{kind="request",outcome="error",subject="workflows.create"} 1.0' in metrics
+    assert "bridge_handler_seconds_count" in metrics

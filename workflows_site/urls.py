@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bridge.urls import api_docs_urlpatterns
+from bridge.urls import api_docs_urlpatterns, metrics_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", include("bridge.health")),
     path("api/", include("workflows_site.workflows.urls")),
     *api_docs_urlpatterns(),
+    *metrics_urlpatterns(),
 ]

@@ -9,6 +9,7 @@ import socket
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from bridge.metrics import serve_metrics
 from bridge.routes import load_routes
 from bridge.runner import Bridge
 
@@ -34,6 +35,8 @@ class Command(BaseCommand):
             concurrency=options["concurrency"],
             request_timeout=settings.NATS_REQUEST_TIMEOUT,
         )
+
+        serve_metrics(settings.BRIDGE_METRICS_PORT)
 
         async def main() -> int:
             bridge.install_signal_handlers()

@@ -125,3 +125,11 @@ class BuildingWorkflowTests(NatsTestMixin, TransactionTestCase):
         self.assertEqual(building["workflow_status"], "failed")
         self.assertEqual(Building.objects.get().workflow_status, "failed")
         self.assertEqual(OutboxMessage.objects.get().state, "failed")
+
+
+class MetricsTests(TestCase):
+    def test_it_exposes_request_metrics_in_prometheus_format(self):
+        self.client.get("/api/buildings/")
+        response = self.client.get("/metrics")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("django_http_requests_total_by_view_transport_method_total", response.content.decode())
