@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import orjson
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from rest_framework.serializers import Serializer
 
+from bridge.database import is_connection_error
 from bridge.envelope import Incoming, decode, encode_error, encode_reply
 from bridge.errors import HandlerError, InvalidPayload
 from bridge.routes import Event, Meta, Reply
@@ -91,9 +92,8 @@ def answer_batch(route: Reply, requests: list[tuple[bytes, Meta]]) -> list[Answe
     if route.batch_handler is not None and valid:
         try:
             results = route.batch_handler([(payload, meta) for _, _, payload, meta in valid])
-        except Exception:
-            logger.exception("%s failed for a batch of %d", route.subject, len(valid))
-            results = [HandlerError("Internal error while handling the request")] * len(valid)
+        except Exception as error:
+            results = [_internal_error(route, error)] * len(valid)
     else:
         results = [_call(route, payload, meta) for _, _, payload, meta in valid]
     for (index, incoming, _, _), result in zip(valid, results, strict=True):
@@ -110,9 +110,17 @@ def _call(route: Reply, payload: dict[str, Any], meta: Meta) -> Any:
         return route.handler(payload, meta)
     except HandlerError as error:
         return error
-    except Exception:
-        logger.exception("%s failed", route.subject)
-        return HandlerError("Internal error while handling the request")
+    except Exception as error:
+        return _internal_error(route, error)
+
+
+def _internal_error(route: Reply, error: Exception) -> HandlerError:
+    """A 503 when the database is out of reach (callers retry), else a 500."""
+    if isinstance(error, DatabaseError) and is_connection_error(error):
+        logger.error("%s: database unavailable: %s", route.subject, error)
+        return HandlerError("Database unavailable; try again shortly", status=503)
+    logger.exception("%s failed", route.subject)
+    return HandlerError("Internal error while handling the request")
 
 
 def _refusal(route: Reply, incoming: Incoming | None, error: HandlerError) -> Answer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 import urllib.request
@@ -12,23 +11,13 @@ import pytest
 
 from stack.infra import free_port, wait_for
 from tests.conftest import query, site
+from tests.httpclient import post_json
 from tests.natsclient import request, request_many
 
 pytestmark = pytest.mark.system
 
 BUILDINGS = site("buildings_site")
 WORKFLOWS = site("workflows_site")
-
-
-def post_json(url: str, payload: dict) -> tuple[int, dict]:
-    req = urllib.request.Request(
-        url, data=json.dumps(payload).encode(), method="POST", headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=15) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def test_it_creates_a_building_with_its_workflow_in_the_workflows_database(system):

@@ -1,0 +1,36 @@
+"""Small HTTP helpers for the cross-service tests (standard library only)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+
+def call(
+    method: str, url: str, payload: Any = None, *, headers: dict[str, str] | None = None, timeout: float = 15
+) -> tuple[int, Any]:
+    """Send a request; returns (status, decoded JSON body or None). Never raises on HTTP errors."""
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+            return response.status, json.loads(body) if body else None
+    except urllib.error.HTTPError as error:
+        body = error.read()
+        try:
+            return error.code, json.loads(body) if body else None
+        except ValueError:
+            return error.code, body.decode(errors="replace")
+
+
+def post_json(url: str, payload: Any, **kwargs: Any) -> tuple[int, Any]:
+    return call("POST", url, payload, **kwargs)
+
+
+def get_json(url: str, **kwargs: Any) -> tuple[int, Any]:
+    return call("GET", url, **kwargs)
