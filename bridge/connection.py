@@ -44,7 +44,7 @@ async def connect(
     while True:
         try:
             return await nats.connect(
-                url,
+                servers=[server.strip() for server in url.split(",") if server.strip()],
                 name=name,
                 connect_timeout=connect_timeout,
                 allow_reconnect=True,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import nats.errors
 import nats.js.errors
+from django.conf import settings
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
@@ -33,13 +34,20 @@ ACK_WAIT_SECONDS = 30.0
 def stream_config(route: Event) -> StreamConfig:
     """The stream that captures the route's subjects (duplicates dropped by ``Nats-Msg-Id``)."""
     return StreamConfig(
-        name=route.stream, subjects=list(route.stream_subjects), duplicate_window=DUPLICATE_WINDOW_SECONDS
+        name=route.stream,
+        subjects=list(route.stream_subjects),
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=settings.JETSTREAM_REPLICAS,
     )
 
 
 def dead_letter_stream_config(route: Event) -> StreamConfig:
     """Where events that can never be valid are parked, for people to inspect."""
-    return StreamConfig(name=f"{route.stream}_DEAD_LETTER", subjects=[route.dead_letter_subject])
+    return StreamConfig(
+        name=f"{route.stream}_DEAD_LETTER",
+        subjects=[route.dead_letter_subject],
+        num_replicas=settings.JETSTREAM_REPLICAS,
+    )
 
 
 async def ensure_stream(nc: Client, config: StreamConfig) -> None:

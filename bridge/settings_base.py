@@ -123,6 +123,8 @@ NATS_REQUEST_TIMEOUT = env_float("NATS_REQUEST_TIMEOUT", 2.0, minimum=0.05)
 BRIDGE_CONCURRENCY = env_int("BRIDGE_CONCURRENCY", 32, minimum=1)
 BRIDGE_NAME = env_str("BRIDGE_NAME", "")
 BRIDGE_METRICS_PORT = env_int("BRIDGE_METRICS_PORT", 0, minimum=0)
+# Copies of each JetStream stream; 3 on a 3-node NATS cluster survives losing a node.
+JETSTREAM_REPLICAS = env_int("JETSTREAM_REPLICAS", 1, minimum=1)
 NATS_PEER_WIRE = env_str("NATS_PEER_WIRE", "plain")  # "nestjs" to call NestJS services
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -106,3 +106,19 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.1, what: str = "c
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} not met within {timeout}s")
         time.sleep(interval)
+
+
+def nats_cluster_specs(store_root: Path, *, size: int = 3, name: str = "cluster") -> tuple[list[Spec], str]:
+    """Specs of a ``size``-node NATS cluster with JetStream on loopback, and its client URL list."""
+    client_ports = [free_port() for _ in range(size)]
+    route_ports = [free_port() for _ in range(size)]
+    routes = ",".join(f"nats-route://127.0.0.1:{port}" for port in route_ports)
+    specs = []
+    for index in range(size):
+        extra = ["--cluster_name", name, "--cluster", f"nats://127.0.0.1:{route_ports[index]}", "--routes", routes]
+        specs.append(
+            embedded_nats_spec(
+                port=client_ports[index], store_dir=store_root / f"n{index}", name=f"{name}-n{index}", extra=extra
+            )
+        )
+    return specs, ",".join(f"nats://127.0.0.1:{port}" for port in client_ports)
