@@ -12,16 +12,30 @@ from django.core.exceptions import ImproperlyConfigured
 
 from bridge.env import env_bool, env_float, env_int, env_list, env_str
 
+PRODUCTION = env_bool("DJANGO_PRODUCTION", False)
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if env_bool("DJANGO_PRODUCTION", False):
+    if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
     # A fixed key is fine on a developer's machine and in tests; production refuses it above.
     SECRET_KEY = "insecure-local-development-key-change-me-0123456789abcdefghijklmnop"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# HTTPS hardening, on in production (TLS ends at the proxy in front of the web processes).
+# Health and metrics stay reachable over plain HTTP for probes inside the network.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 
 BASE_APPS = [
     "django.contrib.admin",
