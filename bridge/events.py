@@ -8,6 +8,7 @@ hands each message to one replica, and redelivers it if that replica dies before
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -91,7 +92,7 @@ class EventConsumer:
         failures = 0
         while not self.bridge.stopping.is_set():
             try:
-                messages = await self._subscription.fetch(batch=self.route.batch_size, timeout=1.0)
+                messages = await self._fetch()
             except (TimeoutError, nats.errors.TimeoutError):
                 continue
             except nats.errors.Error as error:
@@ -103,6 +104,26 @@ class EventConsumer:
             else:
                 failures += 1
                 await asyncio.sleep(min(10.0, 0.5 * 2**failures))
+        await self._unsubscribe()
+
+    async def _fetch(self) -> list[Msg]:
+        """Wait for one message, then take what is already waiting behind it, up to a batch.
+
+        A long-poll for a whole batch would hold a lone alarm until the poll expires; a
+        one-message long-poll answers at once, and the follow-up takes bursts in batches.
+        """
+        messages = await self._subscription.fetch(batch=1, timeout=1.0)
+        if self.route.batch_size > 1 and messages[-1].metadata.num_pending:
+            with contextlib.suppress(TimeoutError, nats.errors.TimeoutError):
+                messages += await self._subscription.fetch(batch=self.route.batch_size - 1, timeout=0.1)
+        return messages
+
+    async def _unsubscribe(self) -> None:
+        """Drop the pull subscription so the connection's drain does not wait on its queue."""
+        try:
+            await self._subscription.unsubscribe()
+        except Exception as error:  # already closed by a lost connection: nothing to release
+            logger.debug("unsubscribing %s: %s", self.route.subject, error)
 
     async def handle_batch(self, messages: list[Msg]) -> bool:
         """Store a batch; returns False when storing failed and the batch must come back."""

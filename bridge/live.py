@@ -108,7 +108,7 @@ class GroupForwarder:
         # nats.connect retries forever with unlimited reconnects, so bound the first attempt.
         nc = await asyncio.wait_for(
             nats.connect(
-                self.url,
+                servers=[server.strip() for server in self.url.split(",") if server.strip()],
                 name=f"{settings.ROOT_URLCONF} live",
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
                 allow_reconnect=True,

@@ -11,7 +11,6 @@ import asyncio
 import contextvars
 import functools
 import logging
-import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ from bridge.dispatch import with_django_db
 from bridge.events import EventConsumer
 from bridge.relay import OutboxRelay
 from bridge.routes import Event, Outbox, Reply, RouteTable
+from bridge.shutdown import on_stop_signals
 
 logger = logging.getLogger("bridge")
 T = TypeVar("T")
@@ -83,9 +83,7 @@ class Bridge:
 
     def install_signal_handlers(self) -> None:
         """SIGTERM and SIGINT mean: drain, then exit 0."""
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, self.stop)
+        on_stop_signals(self.stop)
 
     def stop(self) -> None:
         """Ask the bridge to shut down gracefully."""

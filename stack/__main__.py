@@ -62,9 +62,12 @@ def run() -> int:
         bridges = [system.start_bridge(site, index) for site in SITES for index in range(1, site.bridges + 1)]
         for proc in [*webs, *bridges]:
             proc.wait_ready(60)
+        system.start_generator().wait_ready(30)  # after the bridges: their stream captures alarm.created
         print("\nThe system is up:", flush=True)
         for site in SITES:
             print(f"  {site.short:<10} {system.url(site, '/api/')}  (admin: {system.url(site, '/admin/')})")
+        alarms = next(site for site in SITES if site.package == "alarms_site")
+        print(f"  live alarms {system.url(alarms, '/alarms/live/')}  (one alarm every 10 s from alarms-generator)")
         print(f"  logs in {VAR / 'logs'}; press Ctrl-C to stop everything.\n", flush=True)
         stop.wait()
     finally:

@@ -33,6 +33,8 @@ class Proc:
         self.echo = echo
         self.popen: subprocess.Popen | None = None
         self._reader: threading.Thread | None = None
+        self._log_offset = 0  # a restarted process appends to the same log; read only its own part
+        self._terminated = False
 
     @property
     def pid(self) -> int:
@@ -42,6 +44,8 @@ class Proc:
     def start(self) -> Proc:
         """Start the process (in its own session, so signals reach only it)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self._terminated = False
         self.popen = subprocess.Popen(
             self.spec.argv,
             env={**os.environ, **self.spec.env},
@@ -65,8 +69,12 @@ class Proc:
                     sys.stdout.flush()
 
     def log_text(self) -> str:
-        """Everything the process printed so far."""
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        """Everything this run of the process printed so far."""
+        if not self.log_path.exists():
+            return ""
+        with self.log_path.open("rb") as log:
+            log.seek(self._log_offset)
+            return log.read().decode(errors="replace")
 
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
@@ -97,11 +105,17 @@ class Proc:
         if self.alive():
             os.killpg(self.pid, signum)
 
+    def terminate(self) -> None:
+        """SIGTERM once: a second one would cut a graceful drain short."""
+        if not self._terminated:
+            self._terminated = True
+            self.signal(signal.SIGTERM)
+
     def stop(self, timeout: float = 20.0) -> int | None:
         """SIGTERM, wait up to ``timeout``, then SIGKILL; returns the exit code."""
         if self.popen is None:
             return None
-        self.signal(signal.SIGTERM)
+        self.terminate()
         try:
             code = self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -134,5 +148,5 @@ class ProcGroup:
     def stop_all(self, timeout: float = 20.0) -> dict[str, int | None]:
         """Stop everything (SIGTERM all at once, then wait); returns exit codes by name."""
         for proc in reversed(self.procs):
-            proc.signal(signal.SIGTERM)
+            proc.terminate()
         return {proc.spec.name: proc.stop(timeout) for proc in reversed(self.procs)}

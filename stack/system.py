@@ -31,6 +31,7 @@ class Site:
 SITES = [
     Site("buildings_site", "buildings", 8001, "gunicorn", bridges=1),
     Site("workflows_site", "workflows", 8002, "gunicorn", bridges=3),
+    Site("alarms_site", "alarms", 8003, "daphne", bridges=2),
 ]
 
 
@@ -110,5 +111,15 @@ class System:
             argv=manage(site, "runbridge"),
             env={**self.env(site), "BRIDGE_NAME": f"{site.short}-bridge-{index}", **env},
             ready_log=" serving ",
+        )
+        return self.group.start(spec)
+
+    def start_generator(self, *args: str) -> Proc:
+        """The alarms generator publishing to this system's NATS (``args`` as for ``python -m alarms_generator``)."""
+        spec = Spec(
+            name="alarms-generator",
+            argv=[sys.executable, "-m", "alarms_generator", *args],
+            env={"NATS_URL": self.nats_url, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1", **self.extra_env},
+            ready_log="publishing alarm.created",
         )
         return self.group.start(spec)

@@ -1,0 +1,39 @@
+"""Random, realistic alarms: what a building management system might raise."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+# Severity -> weight: most alarms are routine, few are critical.
+SEVERITY_WEIGHTS = {"critical": 4, "major": 14, "minor": 36, "warning": 26, "info": 20}
+
+NAMES = {
+    "critical": ["Fire alarm triggered", "Smoke detected", "Gas leak detected", "Sprinkler flow detected",
+                 "Passenger trapped in elevator"],
+    "major": ["Water leak detected", "Power failure", "Chiller failure", "Server room over temperature",
+              "Door forced open"],
+    "minor": ["Door held open", "Air filter clogged", "Sensor battery low", "Boiler pressure low",
+              "Lighting circuit fault"],
+    "warning": ["Temperature above setpoint", "Humidity high", "CO2 level elevated", "UPS running on battery",
+                "Pump vibration high"],
+    "info": ["Maintenance mode enabled", "Sensor back online", "Scheduled fire test started",
+             "Access badge reader restarted", "Meter reading collected"],
+}  # fmt: skip
+
+PLACES = ["basement", "lobby", "plant room", "roof", "car park", "kitchen", "server room", "stairwell B"]
+
+
+def new_alarm(rng: random.Random, *, buildings: tuple[int, int]) -> dict[str, Any]:
+    """One ``alarm.created`` payload: the seed's ``name`` and ``buildingId`` plus id, severity and time."""
+    severity = rng.choices(list(SEVERITY_WEIGHTS), weights=list(SEVERITY_WEIGHTS.values()))[0]
+    where = rng.choice([f"floor {rng.randint(1, 12)}", rng.choice(PLACES)])
+    return {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "name": f"{rng.choice(NAMES[severity])} ({where})",
+        "buildingId": rng.randint(*buildings),
+        "severity": severity,
+        "occurredAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AlarmsConfig(AppConfig):
+    name = "alarms_site.alarms"
+    label = "alarms"

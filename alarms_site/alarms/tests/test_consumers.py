@@ -1,0 +1,152 @@
+"""The live feed socket with real NATS in between: catch-up, live pushes, acknowledgements, failures."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import TransactionTestCase, override_settings
+
+from alarms_site.alarms import live, services
+from alarms_site.alarms.consumers import CLOSE_FEED_LOST, CLOSE_TRY_AGAIN
+from alarms_site.alarms.tests.factories import event, stored_alarms
+from alarms_site.asgi import application
+from bridge.client import get_client
+from bridge.live import stop_forwarding
+from bridge.testing import NatsServer, NatsTestMixin
+
+TIMEOUT = 5
+
+
+@contextlib.asynccontextmanager
+async def feed(origin: bytes = b"http://127.0.0.1") -> AsyncIterator[WebsocketCommunicator]:
+    """A connected socket; on the way out it is closed and this loop's NATS subscription too."""
+    communicator = WebsocketCommunicator(application, "/ws/alarms/", headers=[(b"origin", origin)])
+    try:
+        connected, _ = await communicator.connect(timeout=TIMEOUT)
+        assert connected, "the socket was refused"
+        yield communicator
+    finally:
+        await communicator.disconnect()
+        await stop_forwarding()
+
+
+async def resume(socket: WebsocketCommunicator, since: int = 0, unacknowledged: list[int] | None = None) -> dict:
+    await socket.send_json_to({"type": "resume", "since": since, "unacknowledged": unacknowledged or []})
+    return await socket.receive_json_from(TIMEOUT)
+
+
+@override_settings(ALARMS_LIVE_SUBJECT=f"test.{uuid.uuid4().hex}.alarms.live")
+class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
+    async def test_it_catches_a_page_up_newest_first(self):
+        alarms = await database_sync_to_async(stored_alarms)(3)
+
+        async with feed() as socket:
+            frame = await resume(socket)
+
+        self.assertEqual(frame["type"], "catchup")
+        self.assertEqual([a["id"] for a in frame["alarms"]], [a.pk for a in reversed(alarms)])
+        self.assertIs(frame["more"], False)
+
+    async def test_it_pushes_each_alarm_stored_after_connecting_exactly_once(self):
+        async with feed() as socket:
+            self.assertEqual((await resume(socket))["alarms"], [])
+
+            stored = await database_sync_to_async(services.alarm_store_batch)(events=[event(name="A"), event(name="B")])
+            frame = await socket.receive_json_from(TIMEOUT)
+            await database_sync_to_async(services.alarm_store_batch)(events=[event(id=stored[0].event_id)])
+            nothing_else = await socket.receive_nothing(0.5)
+
+        self.assertEqual(frame["type"], "created")
+        self.assertEqual([a["name"] for a in frame["alarms"]], ["A", "B"])
+        self.assertEqual(frame["alarms"][0]["event_id"], str(stored[0].event_id))
+        self.assertTrue(nothing_else, "a duplicate event was pushed again")
+
+    async def test_it_pushes_an_acknowledgement_to_every_open_page(self):
+        [alarm] = await database_sync_to_async(stored_alarms)(1)
+
+        async with feed() as first, feed() as second:
+            await resume(first)
+            await resume(second)
+            await database_sync_to_async(services.alarm_acknowledge)(alarm=alarm, by="jane")
+            frames = [await first.receive_json_from(TIMEOUT), await second.receive_json_from(TIMEOUT)]
+
+        for frame in frames:
+            self.assertEqual(frame["type"], "acknowledged")
+            self.assertEqual([(a["id"], a["acknowledged_by"]) for a in frame["alarms"]], [(alarm.pk, "jane")])
+
+    async def test_it_tells_a_reconnecting_page_which_of_its_rows_were_acknowledged_meanwhile(self):
+        alarms = await database_sync_to_async(stored_alarms)(2)
+        await database_sync_to_async(services.alarm_acknowledge)(alarm=alarms[0], by="jane")
+
+        async with feed() as socket:
+            catch_up = await resume(socket, since=alarms[1].pk, unacknowledged=[a.pk for a in alarms])
+            acknowledged = await socket.receive_json_from(TIMEOUT)
+
+        self.assertEqual(catch_up["type"], "catchup")
+        self.assertEqual(acknowledged["type"], "acknowledged")
+        self.assertEqual([a["id"] for a in acknowledged["alarms"]], [alarms[0].pk])
+
+    async def test_it_answers_malformed_messages_with_errors_and_stays_open(self):
+        async with feed() as socket:
+            await socket.send_to(text_data="not json")
+            not_json = await socket.receive_json_from(TIMEOUT)
+            await socket.send_json_to({"type": "resume", "since": "yesterday"})
+            bad_field = await socket.receive_json_from(TIMEOUT)
+            await socket.send_json_to({"type": "resume", "since": 2**70})
+            too_large = await socket.receive_json_from(TIMEOUT)
+            await socket.send_to(bytes_data=b"\x00\x01")
+            binary = await socket.receive_json_from(TIMEOUT)
+            still_open = await resume(socket)
+
+        self.assertEqual(not_json["type"], "error")
+        self.assertEqual(bad_field, {"type": "error", "errors": {"since": ["Must be an integer."]}})
+        self.assertEqual(too_large["type"], "error")
+        self.assertEqual(binary["type"], "error")
+        self.assertEqual(still_open["type"], "catchup")
+
+    async def test_it_ignores_foreign_messages_on_the_live_subjects(self):
+        async with feed() as socket:
+            await resume(socket)
+            for body in ([1, 2], {"alarms": "not a list"}, {"unrelated": True}):
+                await sync_to_async(get_client().publish)(live.live_subject(live.CREATED), body)
+            ignored = await socket.receive_nothing(0.5)
+            still_open = await resume(socket)
+
+        self.assertTrue(ignored)
+        self.assertEqual(still_open["type"], "catchup")
+
+    async def test_it_refuses_a_socket_from_another_origin(self):
+        communicator = WebsocketCommunicator(application, "/ws/alarms/", headers=[(b"origin", b"http://evil.example")])
+
+        connected, _ = await communicator.connect(timeout=TIMEOUT)
+
+        self.assertFalse(connected)
+
+    async def test_it_asks_the_page_to_come_back_later_when_nats_is_unreachable(self):
+        with self.settings(NATS_URL="nats://127.0.0.1:1"):
+            communicator = WebsocketCommunicator(application, "/ws/alarms/", headers=[(b"origin", b"http://127.0.0.1")])
+            try:
+                await communicator.connect(timeout=TIMEOUT)
+                closed = await communicator.receive_output(TIMEOUT)
+            finally:
+                await stop_forwarding()
+
+        self.assertEqual(closed, {"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+
+    async def test_it_closes_its_sockets_when_this_process_loses_nats_so_pages_catch_up(self):
+        server = NatsServer().start()
+        try:
+            with self.settings(NATS_URL=server.url):
+                async with feed() as socket:
+                    await resume(socket)
+                    await sync_to_async(server.stop)()
+                    closed = await socket.receive_output(TIMEOUT)
+        finally:
+            server.stop()
+
+        self.assertEqual(closed, {"type": "websocket.close", "code": CLOSE_FEED_LOST})

@@ -1,0 +1,38 @@
+"""Settings of alarms_site: the shared base plus what is this site's own."""
+
+from bridge.env import env_int, env_str
+from bridge.settings_base import *  # noqa: F403
+from bridge.settings_base import BASE_APPS, database_from_env, spectacular_settings
+
+SITE_PACKAGE = "alarms_site"
+ROOT_URLCONF = "alarms_site.urls"
+ASGI_APPLICATION = "alarms_site.asgi.application"
+BRIDGE_ROUTES = "alarms_site.routes"
+# daphne first: its ``runserver`` serves HTTP and WebSockets in one process.
+INSTALLED_APPS = ["daphne", *BASE_APPS, "channels", "alarms_site.alarms"]
+
+DATABASES = {"default": database_from_env("alarms")}
+# Django's ASGI handler runs each request's sync code in a thread of its own, where a
+# persistent connection would be stranded and leak (Django ticket #33497). The bridge
+# process pays one connection per batch for the same setting, which is cheap.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# One in-memory layer per process, on purpose: NATS carries each live message to every web
+# process (``bridge.live``), and each process hands it to its own sockets through this
+# layer. No channel-layer server is needed. The capacity is high because a dropped message
+# here would be a gap on a page; bursts arrive as one message per stored batch anyway.
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels.layers.InMemoryChannelLayer",
+        "CONFIG": {"capacity": env_int("ALARMS_CHANNEL_CAPACITY", 5000, minimum=100)},
+    }
+}
+
+# Core NATS subjects of the live fan-out: ``<prefix>.created`` and ``<prefix>.acknowledged``.
+ALARMS_LIVE_SUBJECT = env_str("ALARMS_LIVE_SUBJECT", "alarms.live")
+# How many alarms the live page shows, and the most a reconnecting page is sent at once.
+ALARMS_LIVE_WINDOW = env_int("ALARMS_LIVE_WINDOW", 100, minimum=1)
+
+SPECTACULAR_SETTINGS = spectacular_settings(
+    "Alarms API", "Alarms received as alarm.created events over NATS JetStream, and their acknowledgement."
+)

@@ -1,0 +1,15 @@
+"""URLconf of alarms_site."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from alarms_site.alarms.views import alarm_live_page
+from bridge.urls import api_docs_urlpatterns
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health/", include("bridge.health")),
+    path("api/", include("alarms_site.alarms.urls")),
+    path("alarms/live/", alarm_live_page, name="alarm-live"),
+    *api_docs_urlpatterns(),
+]

@@ -1,0 +1,213 @@
+"""The live alarm page in a real Chromium, and the live feed across several web processes.
+
+Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright's sync API; nothing is
+downloaded. NATS helpers run in a thread of their own, because Playwright's sync API keeps
+an event loop running on the test's thread.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from stack.infra import free_port, wait_for
+from stack.procs import Proc, Spec
+from stack.system import System, web_argv
+from tests.conftest import query, site
+from tests.test_alarms_pipeline import Message, alarm, publish
+
+pytestmark = [pytest.mark.system, pytest.mark.browser]
+
+ALARMS = site("alarms_site")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def off_loop(function: Callable[..., T], *args: Any) -> T:
+    """Run ``function`` in another thread (it may use asyncio.run)."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(function, *args).result(timeout=60)
+
+
+def publish_alarms(system: System, payloads: list[dict]) -> None:
+    off_loop(publish, system.nats_url, [Message(orjson.dumps(p), msg_id=p["id"]) for p in payloads])
+
+
+def open_live_page(browser: Browser, url: str) -> Page:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url)
+    expect(page.locator("#connection")).to_have_class(re.compile("connection--live"), timeout=10_000)
+    return page
+
+
+def row(page: Page, name: str):
+    return page.locator(".alarm", has_text=name)
+
+
+def start_second_web(system: System) -> Proc:
+    """Another daphne process of alarms_site, on a port of its own."""
+    port = free_port()
+    spec = Spec(
+        name="alarms-web-2",
+        argv=web_argv(ALARMS, port),
+        env=system.env(ALARMS),
+        ready_url=f"http://127.0.0.1:{port}/health/live",
+    )
+    return system.group.start(spec)
+
+
+RECORD_FIRST_SEEN = """() => {
+  window.firstSeen = {};
+  new MutationObserver(() => {
+    for (const cell of document.querySelectorAll('.alarm__name')) {
+      if (!(cell.textContent in window.firstSeen)) window.firstSeen[cell.textContent] = Date.now();
+    }
+  }).observe(document.getElementById('alarm-list'), {childList: true});
+}"""
+
+
+def test_it_shows_new_alarms_within_100_ms_and_acknowledges_on_every_open_page(system, browser):
+    web, bridge = system.start_web(ALARMS), system.start_bridge(ALARMS)
+    web.wait_ready()
+    bridge.wait_ready()
+    pages = [open_live_page(browser, system.url(ALARMS, "/alarms/live/")) for _ in range(2)]
+    pages[0].evaluate(RECORD_FIRST_SEEN)
+    warm_up = alarm(name="First alarm of the day")  # opens the bridge's connections
+    publish_alarms(system, [warm_up])
+    expect(row(pages[0], warm_up["name"])).to_be_visible(timeout=5_000)
+
+    latencies = []
+    for index, severity in enumerate(["info", "warning", "minor", "major", "critical"]):
+        payload = alarm(name=f"Smoke in the server room {index}", severity=severity, buildingId=42)
+        published_at = time.time()
+        publish_alarms(system, [payload])
+        for page in pages:
+            expect(row(page, payload["name"])).to_be_visible(timeout=5_000)
+        latencies.append(pages[0].evaluate("name => window.firstSeen[name]", payload["name"]) / 1000 - published_at)
+    print(f"published -> on the page: {[round(seconds * 1000) for seconds in latencies]} ms")
+    assert sorted(latencies)[2] < 0.1  # the median: one slow sample on a busy machine is not the point
+    shown = row(pages[0], payload["name"])
+    expect(shown.locator(".badge")).to_have_text("critical")
+    expect(shown.locator(".alarm__building")).to_have_text("Building 42")
+    assert pages[0].locator(".alarm__name").first.text_content() == payload["name"]  # newest on top
+
+    shown.get_by_role("button", name="Acknowledge").click()
+
+    for page in pages:
+        expect(row(page, payload["name"])).to_have_class(re.compile("alarm--done"), timeout=5_000)
+        expect(row(page, payload["name"]).locator(".acknowledged")).to_contain_text("anonymous")
+    acknowledged = "SELECT name, acknowledged_by FROM alarms_alarm WHERE acknowledged_at IS NOT NULL"
+    assert query(system, "alarms_site", acknowledged) == [(payload["name"], "anonymous")]
+    for page in pages:
+        page.close()
+
+
+def test_it_reconnects_after_losing_its_server_and_catches_up_without_gaps_or_repeats(system, browser):
+    web, bridge = system.start_web(ALARMS), system.start_bridge(ALARMS)
+    web.wait_ready()
+    bridge.wait_ready()
+    page = open_live_page(browser, system.url(ALARMS, "/alarms/live/"))
+    first = alarm(name="Before the outage")
+    publish_alarms(system, [first])
+    expect(row(page, first["name"])).to_be_visible(timeout=5_000)
+
+    web.kill()
+    expect(page.locator("#connection")).to_have_class(re.compile("connection--offline"), timeout=5_000)
+    missed = [alarm(name=f"During the outage {index}") for index in range(5)]
+    publish_alarms(system, missed)
+    wait_for(lambda: query(system, "alarms_site", "SELECT count(*) FROM alarms_alarm")[0][0] == 6, timeout=10)
+    system.start_web(ALARMS).wait_ready()
+
+    expect(page.locator("#connection")).to_have_class(re.compile("connection--live"), timeout=20_000)
+    expect(page.locator(".alarm")).to_have_count(6)
+    names = page.locator(".alarm__name").all_text_contents()
+    assert sorted(names) == sorted(a["name"] for a in [first, *missed])
+    page.close()
+
+
+RECORD_FRAMES = """url => new Promise((resolve, reject) => {
+  window.received = [];
+  const socket = new WebSocket(url);
+  socket.onmessage = event => {
+    const frame = JSON.parse(event.data);
+    window.received.push(frame);
+    if (frame.type === 'catchup') resolve(true);
+  };
+  socket.onopen = () => socket.send(JSON.stringify({type: 'resume', since: 0, unacknowledged: []}));
+  socket.onerror = () => reject(new Error('socket error'));
+  setTimeout(() => reject(new Error('no catch-up within 10 s')), 10000);
+})"""
+
+
+def test_every_socket_on_every_web_process_gets_every_alarm_exactly_once(system, browser):
+    webs = [system.start_web(ALARMS), start_second_web(system)]
+    bridges = [system.start_bridge(ALARMS, index) for index in (1, 2)]
+    for proc in [*webs, *bridges]:
+        proc.wait_ready()
+    origins = [system.url(ALARMS, ""), webs[1].spec.ready_url.removesuffix("/health/live")]
+    sockets = []
+    for origin in origins:
+        for _ in range(2):
+            page = browser.new_page()
+            page.goto(f"{origin}/health/live")  # same origin as the socket, as the live page is
+            page.evaluate(RECORD_FRAMES, f"{origin.replace('http', 'ws')}/ws/alarms/")
+            sockets.append(page)
+    live_pages = [open_live_page(browser, f"{origin}/alarms/live/") for origin in origins]
+
+    payloads = [alarm(name=f"Burst {index}") for index in range(240)]
+    for start in range(0, len(payloads), 60):
+        publish_alarms(system, payloads[start : start + 60])
+
+    stored = wait_for(
+        lambda: (rows := query(system, "alarms_site", "SELECT id FROM alarms_alarm")) and len(rows) == 240 and rows,
+        timeout=20,
+        what="240 alarms stored",
+    )
+    expected = sorted(row_id for (row_id,) in stored)
+
+    def pushed(page: Page) -> list[int]:
+        frames = page.evaluate("window.received.filter(frame => frame.type === 'created')")
+        return sorted(alarm["id"] for frame in frames for alarm in frame["alarms"])
+
+    for page in sockets:
+        wait_for(lambda page=page: len(pushed(page)) >= 240, timeout=10, what="every alarm pushed")
+    time.sleep(0.5)  # anything pushed twice would have arrived by now
+    for page in sockets:
+        assert pushed(page) == expected
+    newest = expected[-100:][::-1]
+    for page in live_pages:
+        expect(page.locator(".alarm")).to_have_count(100)
+        shown = [
+            int(value) for value in page.locator(".alarm").evaluate_all("rows => rows.map(r => r.dataset.alarmId)")
+        ]
+        assert shown == newest
+    for page in [*sockets, *live_pages]:
+        page.close()
