@@ -203,7 +203,7 @@ class ApiAccessChecks:
     """
 
     collection: str
-    open_paths: tuple[str, ...] = ("/health/live", "/health/ready")
+    open_paths: tuple[str, ...] = ("/health/live", "/health/ready", "/api/schema/", "/api/docs/")
 
     def existing(self) -> Model:
         raise NotImplementedError
@@ -246,7 +246,7 @@ class ApiAccessChecks:
             client = sign_in_with_token(APIClient(), user_with_permissions(f"writer-{index}", write.permission))
             self.assertEqual(self.send(client, write).status_code, write.status, write)
 
-    def test_it_keeps_health_and_metrics_open_to_anonymous_callers(self):
+    def test_it_keeps_health_metrics_and_the_api_docs_open_to_anonymous_callers(self):
         for path in self.open_paths:
             # 503 is /health/ready while NATS is away: an answer of its own, not a refusal.
             self.assertIn(Client().get(path).status_code, {200, 503}, path)

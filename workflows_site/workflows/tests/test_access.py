@@ -10,7 +10,7 @@ from workflows_site.workflows.models import Workflow
 
 class WorkflowAccessTests(ApiAccessChecks, TestCase):
     collection = "/api/workflows/"
-    open_paths = ("/health/live", "/health/ready", "/metrics")
+    open_paths = (*ApiAccessChecks.open_paths, "/metrics")
 
     def existing(self) -> Workflow:
         return Workflow.objects.create(name="Existing", building_id=1)
