@@ -18,6 +18,7 @@ import orjson
 from bench import children, cpu
 from bench.harness import Context, alarms_missing
 from bench.results import Figure, percentile, skipped
+from stack.accounts import TEST_LOGIN, session_cookie
 
 ALARMS = "alarms_site"
 SOCKETS = 50
@@ -44,7 +45,9 @@ async def watch_alarms(params: dict[str, Any]) -> dict[str, Any]:
     stored_ms: dict[str, float] = {}
 
     async def open_socket():
-        socket = await connect(params["url"], origin=params["origin"], max_size=2**24)
+        socket = await connect(
+            params["url"], origin=params["origin"], additional_headers={"Cookie": params["cookie"]}, max_size=2**24
+        )
         await socket.send(RESUME)
         while orjson.loads(await socket.recv()).get("type") != "catchup":
             pass
@@ -108,6 +111,7 @@ def alarm_live(context: Context) -> Figure:
     watch = {
         "url": web.replace("http://", "ws://") + "ws/alarms/",
         "origin": web.rstrip("/"),
+        "cookie": session_cookie(web.rstrip("/"), TEST_LOGIN),  # the feed is for signed-in users
         "prefix": prefix,
         "expected": count,
         "sockets": SOCKETS // WATCHER_PROCESSES,

@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 
 from stack import infra
+from stack.accounts import TEST_LOGIN
 from stack.procs import Proc, ProcGroup
 from stack.system import REPO_ROOT, SITES, Site, System
 
@@ -91,6 +92,7 @@ class BenchStack:
             infra.drop_database(ADMIN_URL, database_name(site))
             infra.ensure_database(ADMIN_URL, database_name(site))
             self.system.migrate(site)
+            self.system.ensure_admin(site, TEST_LOGIN)  # the account every load generator signs in with
         startup = Startup(migrate_seconds=time.monotonic() - began)
         began = time.monotonic()
         for site in self.sites:

@@ -14,6 +14,7 @@ from pathlib import Path
 from bench import children, cpu
 from bench.harness import WORK_DIR, Context
 from bench.results import Figure, skipped, summarize
+from stack.accounts import TEST_LOGIN
 
 LUA_DIR = Path(__file__).resolve().parent / "lua"
 CONNECTIONS = 32
@@ -45,7 +46,10 @@ def wrk_script(name: str, *parts: str) -> str:
 
 
 def wrk_argv(url: str, script: str, seconds: float, script_args: list[str]) -> list[str]:
-    argv = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{round(seconds)}s", "--latency", "-s", script, url]
+    """wrk with the test account's token on every request (the scripts' ``wrk.format`` keeps it)."""
+    authorization = ["-H", f"Authorization: Token {TEST_LOGIN.token}"]
+    argv = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{round(seconds)}s", "--latency", *authorization]
+    argv += ["-s", script, url]
     return argv + (["--", *script_args] if script_args else [])
 
 
@@ -151,7 +155,8 @@ def building_ids(context: Context) -> list[int]:
     url = stack.url("buildings_site", "/api/buildings/")
     for number in range(max(0, READ_IDS - have)):
         body = json.dumps({"name": f"Read bench building {number}"}).encode()
-        request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json", **TEST_LOGIN.headers}
+        request = urllib.request.Request(url, data=body, headers=headers)
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
     rows = stack.query("buildings_site", "SELECT id FROM buildings_building ORDER BY id DESC LIMIT %s", (READ_IDS,))

@@ -45,6 +45,7 @@ BASE_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "django_prometheus",
@@ -120,7 +121,19 @@ WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic 
 # Bodies larger than this are refused before they are read into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
 
+# Who may call the APIs: clients send "Authorization: Token <key>", people signed in to the
+# admin use their session (the browsable API). Token comes first so that anonymous calls get
+# 401 with "WWW-Authenticate: Token" (the first class names the challenge; sessions have none).
+# Any signed-in user may read; writes need the model's add/change/delete permission.
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "rest_framework.permissions.DjangoModelPermissions",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50, minimum=1),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -130,6 +143,13 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
 }
+
+# Pages that need a signed-in user send people to the admin's login form.
+LOGIN_URL = "admin:login"
+# The staff superuser ``manage.py ensure_admin`` creates when it is missing. Without a
+# password it makes one up and prints it once, except in production, where it refuses.
+ADMIN_USERNAME = env_str("DJANGO_ADMIN_USER", "admin")
+ADMIN_PASSWORD = env_str("DJANGO_ADMIN_PASSWORD", "")
 
 # NATS, used only through the bridge package.
 NATS_URL = env_str("NATS_URL", "nats://127.0.0.1:4222")

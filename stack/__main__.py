@@ -56,8 +56,10 @@ def run() -> int:
         signal.signal(signum, lambda *_: stop.set())
     try:
         system = System(group, nats_url=choose_nats(group), database_urls=choose_databases())
+        logins = {}
         for site in SITES:
             system.migrate(site)
+            logins[site.package] = system.ensure_admin(site)
         webs = [system.start_web(site) for site in SITES]
         bridges = [system.start_bridge(site, index) for site in SITES for index in range(1, site.bridges + 1)]
         for proc in [*webs, *bridges]:
@@ -66,6 +68,10 @@ def run() -> int:
         print("\nThe system is up:", flush=True)
         for site in SITES:
             print(f"  {site.short:<10} {system.url(site, '/api/')}  (admin: {system.url(site, '/admin/')})")
+            for line in logins[site.package].splitlines():
+                print(f"             {line}")
+        print("  (sign in to each admin and the live page with that account; API clients send its token")
+        print("   as 'Authorization: Token <key>'; the admin lists tokens under Auth Token > Tokens)")
         alarms = next(site for site in SITES if site.package == "alarms_site")
         print(f"  live alarms {system.url(alarms, '/alarms/live/')}  (one alarm every 10 s from alarms-generator)")
         print(f"  logs in {VAR / 'logs'}; press Ctrl-C to stop everything.\n", flush=True)

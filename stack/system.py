@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from stack.accounts import Login
 from stack.procs import Proc, ProcGroup, Spec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,20 @@ class System:
             check=True,
             cwd=REPO_ROOT,
         )
+
+    def ensure_admin(self, site: Site, login: Login | None = None) -> str:
+        """Create the site's staff superuser and API token if missing; returns what the command printed.
+
+        Without ``login`` the account comes from ``DJANGO_ADMIN_USER``/``DJANGO_ADMIN_PASSWORD``;
+        with it, that exact account and token (test and benchmark systems).
+        """
+        env = {**os.environ, **self.env(site)}
+        argv = manage(site, "ensure_admin")
+        if login is not None:
+            env.update(DJANGO_ADMIN_USER=login.username, DJANGO_ADMIN_PASSWORD=login.password)
+            argv += ["--token", login.token]
+        done = subprocess.run(argv, env=env, check=True, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+        return done.stdout
 
     def start_web(self, site: Site) -> Proc:
         spec = Spec(

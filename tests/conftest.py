@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from stack import infra
+from stack.accounts import TEST_LOGIN
 from stack.procs import ProcGroup
 from stack.system import SITES, Site, System
 
@@ -30,7 +31,7 @@ def site(package: str) -> Site:
 
 @pytest.fixture(scope="session")
 def template_databases() -> Iterator[dict[str, str]]:
-    """One migrated template database per site, made once per test session."""
+    """One migrated template database per site, with the test account, made once per test session."""
     if not infra.postgres_reachable(ADMIN_URL):
         pytest.fail(f"PostgreSQL is not reachable at {ADMIN_URL} (start it, or set POSTGRES_ADMIN_URL)")
     names = {s.package: f"systest_{RUN_ID}_{s.database}_template" for s in SITES}
@@ -43,6 +44,7 @@ def template_databases() -> Iterator[dict[str, str]]:
     for s in SITES:
         infra.ensure_database(ADMIN_URL, names[s.package])
         migrator.migrate(s)
+        migrator.ensure_admin(s, TEST_LOGIN)  # the account tests.httpclient and the browser sign in with
     yield names
     for name in names.values():
         infra.drop_database(ADMIN_URL, name)

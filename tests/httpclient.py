@@ -1,4 +1,8 @@
-"""Small HTTP helpers for the cross-service tests (standard library only)."""
+"""Small HTTP helpers for the cross-service tests (standard library only).
+
+Every call sends the test account's API token (``stack.accounts.TEST_LOGIN``, present in
+every test database) unless told ``token=None``.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,23 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from stack.accounts import TEST_LOGIN
+
 
 def call(
-    method: str, url: str, payload: Any = None, *, headers: dict[str, str] | None = None, timeout: float = 15
+    method: str,
+    url: str,
+    payload: Any = None,
+    *,
+    headers: dict[str, str] | None = None,
+    token: str | None = TEST_LOGIN.token,
+    timeout: float = 15,
 ) -> tuple[int, Any]:
     """Send a request; returns (status, decoded JSON body or None). Never raises on HTTP errors."""
     data = None if payload is None else json.dumps(payload).encode()
+    authorization = {"Authorization": f"Token {token}"} if token else {}
     request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+        url, data=data, method=method, headers={"Content-Type": "application/json", **authorization, **(headers or {})}
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -9,6 +9,7 @@ import urllib.request
 import orjson
 import pytest
 
+from stack.accounts import TEST_LOGIN
 from stack.infra import free_port, wait_for
 from tests.conftest import query, site
 from tests.httpclient import post_json
@@ -142,7 +143,7 @@ def test_it_follows_one_trace_id_from_the_http_request_into_the_workflows_logs(s
         system.url(BUILDINGS, "/api/buildings/"),
         data=b'{"name": "Traced"}',
         method="POST",
-        headers={"Content-Type": "application/json", "X-Trace-Id": "trace-follow-me-42"},
+        headers={"Content-Type": "application/json", "X-Trace-Id": "trace-follow-me-42", **TEST_LOGIN.headers},
     )
     with urllib.request.urlopen(req, timeout=15) as response:
         assert response.headers["X-Trace-Id"] == "trace-follow-me-42"

@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 
 import orjson
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from stack.accounts import TEST_LOGIN
 from stack.infra import free_port, wait_for
 from stack.procs import Proc, Spec
 from stack.system import System, web_argv
@@ -61,8 +62,25 @@ def publish_alarms(system: System, payloads: list[dict]) -> None:
     off_loop(publish, system.nats_url, [Message(orjson.dumps(p), msg_id=p["id"]) for p in payloads])
 
 
-def open_live_page(browser: Browser, url: str) -> Page:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def signed_in(browser: Browser, origin: str) -> BrowserContext:
+    """A browser session signed in through the live page's redirect to the admin login form.
+
+    Its cookie is for the host, so it opens every web process on 127.0.0.1 (one database).
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{origin}/alarms/live/")
+    expect(page).to_have_url(f"{origin}/admin/login/?next=/alarms/live/")
+    page.fill("#id_username", TEST_LOGIN.username)
+    page.fill("#id_password", TEST_LOGIN.password)
+    page.click("input[type=submit]")
+    expect(page).to_have_url(f"{origin}/alarms/live/")
+    page.close()
+    return context
+
+
+def open_live_page(context: BrowserContext, url: str) -> Page:
+    page = context.new_page()
     page.goto(url)
     expect(page.locator("#connection")).to_have_class(re.compile("connection--live"), timeout=10_000)
     return page
@@ -98,7 +116,8 @@ def test_it_shows_new_alarms_within_100_ms_and_acknowledges_on_every_open_page(s
     web, bridge = system.start_web(ALARMS), system.start_bridge(ALARMS)
     web.wait_ready()
     bridge.wait_ready()
-    pages = [open_live_page(browser, system.url(ALARMS, "/alarms/live/")) for _ in range(2)]
+    session = signed_in(browser, system.url(ALARMS, ""))
+    pages = [open_live_page(session, system.url(ALARMS, "/alarms/live/")) for _ in range(2)]
     pages[0].evaluate(RECORD_FIRST_SEEN)
     warm_up = alarm(name="First alarm of the day")  # opens the bridge's connections
     publish_alarms(system, [warm_up])
@@ -123,18 +142,18 @@ def test_it_shows_new_alarms_within_100_ms_and_acknowledges_on_every_open_page(s
 
     for page in pages:
         expect(row(page, payload["name"])).to_have_class(re.compile("alarm--done"), timeout=5_000)
-        expect(row(page, payload["name"]).locator(".acknowledged")).to_contain_text("anonymous")
+        expect(row(page, payload["name"]).locator(".acknowledged")).to_contain_text(TEST_LOGIN.username)
     acknowledged = "SELECT name, acknowledged_by FROM alarms_alarm WHERE acknowledged_at IS NOT NULL"
-    assert query(system, "alarms_site", acknowledged) == [(payload["name"], "anonymous")]
-    for page in pages:
-        page.close()
+    assert query(system, "alarms_site", acknowledged) == [(payload["name"], TEST_LOGIN.username)]
+    session.close()
 
 
 def test_it_reconnects_after_losing_its_server_and_catches_up_without_gaps_or_repeats(system, browser):
     web, bridge = system.start_web(ALARMS), system.start_bridge(ALARMS)
     web.wait_ready()
     bridge.wait_ready()
-    page = open_live_page(browser, system.url(ALARMS, "/alarms/live/"))
+    session = signed_in(browser, system.url(ALARMS, ""))
+    page = open_live_page(session, system.url(ALARMS, "/alarms/live/"))
     first = alarm(name="Before the outage")
     publish_alarms(system, [first])
     expect(row(page, first["name"])).to_be_visible(timeout=5_000)
@@ -150,7 +169,7 @@ def test_it_reconnects_after_losing_its_server_and_catches_up_without_gaps_or_re
     expect(page.locator(".alarm")).to_have_count(6)
     names = page.locator(".alarm__name").all_text_contents()
     assert sorted(names) == sorted(a["name"] for a in [first, *missed])
-    page.close()
+    session.close()
 
 
 RECORD_FRAMES = """url => new Promise((resolve, reject) => {
@@ -173,14 +192,15 @@ def test_every_socket_on_every_web_process_gets_every_alarm_exactly_once(system,
     for proc in [*webs, *bridges]:
         proc.wait_ready()
     origins = [system.url(ALARMS, ""), webs[1].spec.ready_url.removesuffix("/health/live")]
+    session = signed_in(browser, origins[0])
     sockets = []
     for origin in origins:
         for _ in range(2):
-            page = browser.new_page()
+            page = session.new_page()
             page.goto(f"{origin}/health/live")  # same origin as the socket, as the live page is
             page.evaluate(RECORD_FRAMES, f"{origin.replace('http', 'ws')}/ws/alarms/")
             sockets.append(page)
-    live_pages = [open_live_page(browser, f"{origin}/alarms/live/") for origin in origins]
+    live_pages = [open_live_page(session, f"{origin}/alarms/live/") for origin in origins]
 
     payloads = [alarm(name=f"Burst {index}") for index in range(240)]
     for start in range(0, len(payloads), 60):
@@ -209,5 +229,4 @@ def test_every_socket_on_every_web_process_gets_every_alarm_exactly_once(system,
             int(value) for value in page.locator(".alarm").evaluate_all("rows => rows.map(r => r.dataset.alarmId)")
         ]
         assert shown == newest
-    for page in [*sockets, *live_pages]:
-        page.close()
+    session.close()

@@ -29,15 +29,17 @@ from bridge.errors import NatsUnavailable
 
 logger = logging.getLogger(__name__)
 
-# Application close codes (WebSocket allows 4000-4999): the page reconnects after each.
+# Application close codes (WebSocket allows 4000-4999): the page reconnects after each,
+# except after CLOSE_SIGNED_OUT, which it answers by asking for a new sign-in.
 CLOSE_FEED_LOST = 4000
-CLOSE_FORBIDDEN = 4403
+CLOSE_SIGNED_OUT = 4401
 CLOSE_TRY_AGAIN = 4503
 
 
 def may_watch(scope: dict[str, Any]) -> bool:
-    """Whether this socket may see alarms: everyone, until authentication lands (``scope["user"]``)."""
-    return True
+    """Whether this socket may see alarms: any signed-in user, as for reading them over the API."""
+    user = scope.get("user")
+    return user is not None and user.is_authenticated
 
 
 class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
@@ -46,7 +48,9 @@ class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         await self.accept()
         if not may_watch(self.scope):
-            await self.close(code=CLOSE_FORBIDDEN)
+            # Accepted first so the page gets the code (a refused handshake looks like a network
+            # failure); nothing is read or subscribed before this point.
+            await self.close(code=CLOSE_SIGNED_OUT)
             return
         try:
             # Subscribed at the NATS server before the group is joined and before any

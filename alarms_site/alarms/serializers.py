@@ -88,12 +88,6 @@ class AlarmAcknowledgementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AlarmAcknowledgeInputSerializer(serializers.Serializer):
-    """``POST /api/alarms/{id}/acknowledge/``; a signed-in user's name wins over ``acknowledged_by``."""
-
-    acknowledged_by = StrictCharField(required=False, min_length=1, max_length=150, trim_whitespace=True)
-
-
 class FeedResumeSerializer(serializers.Serializer):
     """A live page (re)connecting: the newest alarm it has, and which of its rows are unacknowledged."""
 

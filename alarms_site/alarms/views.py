@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -13,6 +14,7 @@ from alarms_site.alarms.serializers import AlarmOutputSerializer
 
 
 @require_GET
+@login_required  # to the admin's login form (LOGIN_URL), then back here
 @ensure_csrf_cookie  # the Acknowledge button posts with the token from this cookie
 def alarm_live_page(request: HttpRequest) -> HttpResponse:
     """Render the page with the newest alarms embedded as JSON (one render path: the page's script)."""

@@ -9,23 +9,32 @@ from collections.abc import AsyncIterator
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
 from django.test import TransactionTestCase, override_settings
 
 from alarms_site.alarms import live, services
-from alarms_site.alarms.consumers import CLOSE_FEED_LOST, CLOSE_TRY_AGAIN
+from alarms_site.alarms.consumers import CLOSE_FEED_LOST, CLOSE_SIGNED_OUT, CLOSE_TRY_AGAIN
 from alarms_site.alarms.tests.factories import event, stored_alarms
 from alarms_site.asgi import application
 from bridge.client import get_client
 from bridge.live import stop_forwarding
-from bridge.testing import NatsServer, NatsTestMixin
+from bridge.testing import NatsServer, NatsTestMixin, session_cookie
 
 TIMEOUT = 5
+ORIGIN = b"http://127.0.0.1"
+
+
+def socket_to_feed(cookie: str | None, origin: bytes = ORIGIN) -> WebsocketCommunicator:
+    """A socket to the live feed from ``origin``, signed in by ``cookie`` (None: anonymous)."""
+    headers = [(b"origin", origin)] + ([(b"cookie", cookie.encode())] if cookie else [])
+    return WebsocketCommunicator(application, "/ws/alarms/", headers=headers)
 
 
 @contextlib.asynccontextmanager
-async def feed(origin: bytes = b"http://127.0.0.1") -> AsyncIterator[WebsocketCommunicator]:
-    """A connected socket; on the way out it is closed and this loop's NATS subscription too."""
-    communicator = WebsocketCommunicator(application, "/ws/alarms/", headers=[(b"origin", origin)])
+async def feed(cookie: str) -> AsyncIterator[WebsocketCommunicator]:
+    """A connected, signed-in socket; on the way out it is closed and this loop's NATS subscription too."""
+    communicator = socket_to_feed(cookie)
     try:
         connected, _ = await communicator.connect(timeout=TIMEOUT)
         assert connected, "the socket was refused"
@@ -42,10 +51,14 @@ async def resume(socket: WebsocketCommunicator, since: int = 0, unacknowledged: 
 
 @override_settings(ALARMS_LIVE_SUBJECT=f"test.{uuid.uuid4().hex}.alarms.live")
 class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
+    def setUp(self):
+        super().setUp()
+        self.cookie = session_cookie(User.objects.create_user("watcher"))
+
     async def test_it_catches_a_page_up_newest_first(self):
         alarms = await database_sync_to_async(stored_alarms)(3)
 
-        async with feed() as socket:
+        async with feed(self.cookie) as socket:
             frame = await resume(socket)
 
         self.assertEqual(frame["type"], "catchup")
@@ -53,7 +66,7 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
         self.assertIs(frame["more"], False)
 
     async def test_it_pushes_each_alarm_stored_after_connecting_exactly_once(self):
-        async with feed() as socket:
+        async with feed(self.cookie) as socket:
             self.assertEqual((await resume(socket))["alarms"], [])
 
             stored = await database_sync_to_async(services.alarm_store_batch)(events=[event(name="A"), event(name="B")])
@@ -69,7 +82,7 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
     async def test_it_pushes_an_acknowledgement_to_every_open_page(self):
         [alarm] = await database_sync_to_async(stored_alarms)(1)
 
-        async with feed() as first, feed() as second:
+        async with feed(self.cookie) as first, feed(self.cookie) as second:
             await resume(first)
             await resume(second)
             await database_sync_to_async(services.alarm_acknowledge)(alarm=alarm, by="jane")
@@ -83,7 +96,7 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
         alarms = await database_sync_to_async(stored_alarms)(2)
         await database_sync_to_async(services.alarm_acknowledge)(alarm=alarms[0], by="jane")
 
-        async with feed() as socket:
+        async with feed(self.cookie) as socket:
             catch_up = await resume(socket, since=alarms[1].pk, unacknowledged=[a.pk for a in alarms])
             acknowledged = await socket.receive_json_from(TIMEOUT)
 
@@ -92,7 +105,7 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
         self.assertEqual([a["id"] for a in acknowledged["alarms"]], [alarms[0].pk])
 
     async def test_it_answers_malformed_messages_with_errors_and_stays_open(self):
-        async with feed() as socket:
+        async with feed(self.cookie) as socket:
             await socket.send_to(text_data="not json")
             not_json = await socket.receive_json_from(TIMEOUT)
             await socket.send_json_to({"type": "resume", "since": "yesterday"})
@@ -110,7 +123,7 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
         self.assertEqual(still_open["type"], "catchup")
 
     async def test_it_ignores_foreign_messages_on_the_live_subjects(self):
-        async with feed() as socket:
+        async with feed(self.cookie) as socket:
             await resume(socket)
             for body in ([1, 2], {"alarms": "not a list"}, {"unrelated": True}):
                 await sync_to_async(get_client().publish)(live.live_subject(live.CREATED), body)
@@ -120,16 +133,33 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
         self.assertTrue(ignored)
         self.assertEqual(still_open["type"], "catchup")
 
-    async def test_it_refuses_a_socket_from_another_origin(self):
-        communicator = WebsocketCommunicator(application, "/ws/alarms/", headers=[(b"origin", b"http://evil.example")])
+    async def test_it_refuses_a_signed_in_socket_from_another_origin(self):
+        communicator = socket_to_feed(self.cookie, origin=b"http://evil.example")
 
         connected, _ = await communicator.connect(timeout=TIMEOUT)
 
         self.assertFalse(connected)
 
+    async def test_it_closes_an_anonymous_socket_as_signed_out_before_sending_anything(self):
+        communicator = socket_to_feed(cookie=None)
+
+        await communicator.connect(timeout=TIMEOUT)
+        closed = await communicator.receive_output(TIMEOUT)
+
+        self.assertEqual(closed, {"type": "websocket.close", "code": CLOSE_SIGNED_OUT})
+
+    async def test_it_closes_a_socket_whose_session_has_ended(self):
+        await database_sync_to_async(lambda: Session.objects.all().delete())()
+        communicator = socket_to_feed(self.cookie)
+
+        await communicator.connect(timeout=TIMEOUT)
+        closed = await communicator.receive_output(TIMEOUT)
+
+        self.assertEqual(closed, {"type": "websocket.close", "code": CLOSE_SIGNED_OUT})
+
     async def test_it_asks_the_page_to_come_back_later_when_nats_is_unreachable(self):
         with self.settings(NATS_URL="nats://127.0.0.1:1"):
-            communicator = WebsocketCommunicator(application, "/ws/alarms/", headers=[(b"origin", b"http://127.0.0.1")])
+            communicator = socket_to_feed(self.cookie)
             try:
                 await communicator.connect(timeout=TIMEOUT)
                 closed = await communicator.receive_output(TIMEOUT)
@@ -142,7 +172,7 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
         server = NatsServer().start()
         try:
             with self.settings(NATS_URL=server.url):
-                async with feed() as socket:
+                async with feed(self.cookie) as socket:
                     await resume(socket)
                     await sync_to_async(server.stop)()
                     closed = await socket.receive_output(TIMEOUT)

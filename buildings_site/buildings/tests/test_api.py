@@ -6,7 +6,7 @@ import orjson
 from django.test import TestCase, TransactionTestCase, override_settings
 
 from bridge.models import OutboxMessage
-from bridge.testing import NatsTestMixin, Responder
+from bridge.testing import NatsTestMixin, Responder, SignedInMixin
 from buildings_site.buildings.models import Building
 from buildings_site.buildings.services import first_workflow_key
 
@@ -18,7 +18,7 @@ def workflow_reply(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[st
     ), {}
 
 
-class BuildingValidationTests(TestCase):
+class BuildingValidationTests(SignedInMixin, TestCase):
     """Bad input is a 400 with field errors, unknown ids a 404; nothing is stored."""
 
     def test_it_rejects_a_missing_name(self):
@@ -49,7 +49,7 @@ class BuildingValidationTests(TestCase):
         self.assertEqual(self.client.delete("/api/buildings/99999/").status_code, 404)
 
 
-class BuildingReadWriteTests(TestCase):
+class BuildingReadWriteTests(SignedInMixin, TestCase):
     def test_it_lists_buildings_newest_first_with_pagination(self):
         for index in range(3):
             Building.objects.create(name=f"B{index}")
@@ -85,7 +85,7 @@ class BuildingReadWriteTests(TestCase):
         self.assertEqual(self.client.get("/api/docs/").status_code, 200)
 
 
-class BuildingWorkflowTests(NatsTestMixin, TransactionTestCase):
+class BuildingWorkflowTests(SignedInMixin, NatsTestMixin, TransactionTestCase):
     """Creating a building asks ``workflows.create`` over a real NATS server."""
 
     def create(self, name: str = "HQ", **headers):
@@ -127,7 +127,7 @@ class BuildingWorkflowTests(NatsTestMixin, TransactionTestCase):
         self.assertEqual(OutboxMessage.objects.get().state, "failed")
 
 
-class MetricsTests(TestCase):
+class MetricsTests(SignedInMixin, TestCase):
     def test_it_exposes_request_metrics_in_prometheus_format(self):
         self.client.get("/api/buildings/")
         response = self.client.get("/metrics")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.test import TestCase
 
+from bridge.testing import SignedInMixin
 from workflows_site.workflows.models import Workflow
 
 
-class WorkflowApiTests(TestCase):
+class WorkflowApiTests(SignedInMixin, TestCase):
     def post(self, payload):
         return self.client.post("/api/workflows/", payload, content_type="application/json")
 

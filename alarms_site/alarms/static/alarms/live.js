@@ -16,6 +16,7 @@
   const RETRY_MIN_MS = 500;
   const RETRY_MAX_MS = 15000;
   const FRESH_MS = 1600;
+  const CLOSE_SIGNED_OUT = 4401; // consumers.py
 
   const list = document.getElementById("alarm-list");
   const rowTemplate = document.getElementById("alarm-row");
@@ -197,9 +198,15 @@
       ws.send(JSON.stringify({ type: "resume", since: newestShownId(), unacknowledged: unacknowledgedIds() }));
     });
     ws.addEventListener("message", (event) => handleFrame(JSON.parse(event.data)));
-    ws.addEventListener("close", () => {
+    ws.addEventListener("close", (event) => {
       if (socket !== ws) return;
       socket = null;
+      if (event.code === CLOSE_SIGNED_OUT) {
+        // Retrying cannot help: the session is gone. Reloading leads to the login form.
+        setConnection("offline", "Signed out");
+        showNotice("You are signed out: reload the page to sign in again.");
+        return;
+      }
       scheduleReconnect();
     });
   }
