@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from alarms_site.alarms.views import alarm_live_page
-from bridge.urls import api_docs_urlpatterns
+from bridge.urls import api_docs_urlpatterns, metrics_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/", include("alarms_site.alarms.urls")),
     path("alarms/live/", alarm_live_page, name="alarm-live"),
     *api_docs_urlpatterns(),
+    *metrics_urlpatterns(),
 ]
