@@ -12,11 +12,17 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from alarms_site.alarms import services
 from alarms_site.alarms.filters import AlarmFilter
-from alarms_site.alarms.selectors import alarm_list
-from alarms_site.alarms.serializers import AlarmAcknowledgeInputSerializer, AlarmOutputSerializer
+from alarms_site.alarms.selectors import alarm_counts_per_minute, alarm_list
+from alarms_site.alarms.serializers import (
+    AlarmAcknowledgeInputSerializer,
+    AlarmOutputSerializer,
+    MinuteCountsSerializer,
+    PerMinuteQuerySerializer,
+)
 
 ANONYMOUS = "anonymous"
 
@@ -47,3 +53,17 @@ def acknowledger(request: Request, data: dict) -> str:
     if request.user.is_authenticated:
         return request.user.get_username()
     return data.get("acknowledged_by") or ANONYMOUS
+
+
+class AlarmsPerMinuteApi(APIView):
+    """Alarms stored per minute by severity, oldest minute first, for the status page's chart.
+
+    No ``permission_classes`` here on purpose: the project's defaults apply.
+    """
+
+    @extend_schema(parameters=[PerMinuteQuerySerializer], responses=MinuteCountsSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        query = PerMinuteQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        counts = alarm_counts_per_minute(minutes=query.validated_data["minutes"])
+        return Response(MinuteCountsSerializer(counts, many=True).data)

@@ -81,3 +81,19 @@ class FeedResumeSerializer(serializers.Serializer):
         child=StrictIntegerField(min_value=1, max_value=MAX_ALARM_ID), max_length=1000, default=list
     )
 
+
+class PerMinuteQuerySerializer(serializers.Serializer):
+    """``GET /api/alarms/stats/per-minute/?minutes=60``: how far back, up to a day."""
+
+    minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, default=60)
+
+
+class MinuteCountsSerializer(serializers.Serializer):
+    """Alarms stored in one minute, by severity."""
+
+    minute = serializers.DateTimeField()
+    critical = serializers.IntegerField()
+    major = serializers.IntegerField()
+    minor = serializers.IntegerField()
+    warning = serializers.IntegerField()
+    info = serializers.IntegerField()
