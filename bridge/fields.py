@@ -6,6 +6,8 @@ implementation ended up storing numbers as names. These refuse the wrong JSON ty
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from rest_framework import serializers
@@ -31,3 +33,30 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("not_an_integer")
         return super().to_internal_value(data)
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUIDField that accepts only JSON strings (DRF's own turns any integer into a UUID)."""
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 string (not a number of seconds), optionally no earlier than ``earliest``."""
+
+    default_error_messages = {"too_early": "Must be after {earliest}."}
+
+    def __init__(self, *, earliest: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.earliest = earliest
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if not isinstance(value, str):
+            self.fail("invalid", format="ISO 8601")
+        parsed = super().to_internal_value(value)
+        if self.earliest is not None and parsed < self.earliest:
+            self.fail("too_early", earliest=self.earliest.date().isoformat())
+        return parsed

@@ -12,11 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from alarms_site.alarms import services
 from alarms_site.alarms.filters import AlarmFilter
-from alarms_site.alarms.selectors import alarm_list
-from alarms_site.alarms.serializers import AlarmOutputSerializer
+from alarms_site.alarms.selectors import alarm_counts_per_minute, alarm_list
+from alarms_site.alarms.serializers import AlarmOutputSerializer, MinuteCountsSerializer, PerMinuteQuerySerializer
 
 
 class MayAcknowledge(DjangoModelPermissions):
@@ -40,3 +41,19 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """Acknowledge the alarm as the signed-in user; acknowledging it again keeps the first acknowledgement."""
         alarm = services.alarm_acknowledge(alarm=self.get_object(), by=request.user.get_username())
         return Response(AlarmOutputSerializer(alarm).data)
+
+
+class AlarmsPerMinuteApi(APIView):
+    """Alarms stored per minute by severity, oldest minute first, for the status page's chart.
+
+    Any signed-in user may read it; there is no model behind it for model permissions to check.
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[PerMinuteQuerySerializer], responses=MinuteCountsSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        query = PerMinuteQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        counts = alarm_counts_per_minute(minutes=query.validated_data["minutes"])
+        return Response(MinuteCountsSerializer(counts, many=True).data)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMinute
+from django.utils import timezone
 
-from alarms_site.alarms.models import Alarm
+from alarms_site.alarms.models import Alarm, Severity
 
 # How late a live message may arrive after a newer one. Alarms are published right after
 # their commit (with a 5 s timeout), but two replicas' messages can overtake each other, so
@@ -53,3 +56,26 @@ def alarm_catch_up(*, since_id: int, limit: int) -> CatchUp:
 def alarm_acknowledged_among(*, alarm_ids: list[int]) -> list[Alarm]:
     """Those of ``alarm_ids`` that are acknowledged now (a reconnecting page refreshes its rows)."""
     return list(Alarm.objects.filter(pk__in=alarm_ids, acknowledged_at__isnull=False).order_by("id"))
+
+
+def alarm_counts_per_minute(*, minutes: int, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Alarms stored per minute and severity over the last ``minutes`` minutes, oldest first.
+
+    One grouped query; minutes without alarms are filled with zeros so a chart shows a gap
+    as a gap. Counted by ``received_at`` (indexed, and set by this service's clock), not by
+    ``occurredAt``, which publishers may send late or from a skewed clock. The current minute,
+    still filling up, is the last one.
+    """
+    current = (now or timezone.now()).replace(second=0, microsecond=0)
+    first = current - timedelta(minutes=minutes - 1)
+    rows = (
+        Alarm.objects.filter(received_at__gte=first, received_at__lt=current + timedelta(minutes=1))
+        .annotate(minute=TruncMinute("received_at"))
+        .values("minute", "severity")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    buckets = {first + timedelta(minutes=i): dict.fromkeys(Severity.values, 0) for i in range(minutes)}
+    for row in rows:
+        buckets[row["minute"]][row["severity"]] = row["count"]
+    return [{"minute": minute, **counts} for minute, counts in buckets.items()]

@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
-from typing import Any
 
 from rest_framework import serializers
 
 from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, Severity
-from bridge.fields import StrictCharField, StrictIntegerField
+from bridge.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 
 MAX_ALARM_ID = 2**63 - 1  # a bigint: anything larger would fail the query, not the validation
+# An alarm from year 1 is a broken clock, not history.
 EARLIEST_OCCURRED_AT = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
-
-
-class StrictUUIDField(serializers.UUIDField):
-    """A UUIDField that accepts only JSON strings (DRF's own turns any integer into a UUID)."""
-
-    def to_internal_value(self, data: Any) -> uuid.UUID:
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
-
-
-class StrictDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 string within a sane range: an alarm from year 1 is a broken clock, not history."""
-
-    default_error_messages = {"out_of_range": "Must be after 2000-01-01."}
-
-    def to_internal_value(self, value: Any) -> datetime:
-        if not isinstance(value, str):
-            self.fail("invalid", format="ISO 8601")
-        parsed = super().to_internal_value(value)
-        if parsed < EARLIEST_OCCURRED_AT:
-            self.fail("out_of_range")
-        return parsed
 
 
 class AlarmEventSerializer(serializers.Serializer):
@@ -52,7 +28,9 @@ class AlarmEventSerializer(serializers.Serializer):
         min_value=1, max_value=MAX_BUILDING_ID, source="building_id"
     )
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MINOR)
-    occurredAt = StrictDateTimeField(required=False, source="occurred_at")  # noqa: N815 - wire name
+    occurredAt = StrictDateTimeField(  # noqa: N815 - wire name
+        earliest=EARLIEST_OCCURRED_AT, required=False, source="occurred_at"
+    )
 
 
 class AlarmOutputSerializer(serializers.ModelSerializer):
@@ -96,3 +74,20 @@ class FeedResumeSerializer(serializers.Serializer):
     unacknowledged = serializers.ListField(
         child=StrictIntegerField(min_value=1, max_value=MAX_ALARM_ID), max_length=1000, default=list
     )
+
+
+class PerMinuteQuerySerializer(serializers.Serializer):
+    """``GET /api/alarms/stats/per-minute/?minutes=60``: how far back, up to a day."""
+
+    minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, default=60)
+
+
+class MinuteCountsSerializer(serializers.Serializer):
+    """Alarms stored in one minute, by severity."""
+
+    minute = serializers.DateTimeField()
+    critical = serializers.IntegerField()
+    major = serializers.IntegerField()
+    minor = serializers.IntegerField()
+    warning = serializers.IntegerField()
+    info = serializers.IntegerField()

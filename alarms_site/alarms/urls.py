@@ -1,7 +1,11 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from alarms_site.alarms.api import AlarmViewSet
+from alarms_site.alarms.api import AlarmsPerMinuteApi, AlarmViewSet
 
 router = DefaultRouter()
 router.register("alarms", AlarmViewSet, basename="alarm")
-urlpatterns = router.urls
+urlpatterns = [
+    path("alarms/stats/per-minute/", AlarmsPerMinuteApi.as_view(), name="alarm-stats-per-minute"),
+    *router.urls,
+]

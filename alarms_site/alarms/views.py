@@ -1,4 +1,4 @@
-"""The live alarm page: the newest alarms from the database, then live updates in the browser."""
+"""The alarm pages: the live list (newest alarms, then live updates) and the status chart."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from django.views.decorators.http import require_GET
 from alarms_site.alarms.selectors import alarm_latest
 from alarms_site.alarms.serializers import AlarmOutputSerializer
 
+STATUS_MINUTES = 60
+STATUS_REFRESH_SECONDS = 15
+
 
 @require_GET
 @login_required  # to the admin's login form (LOGIN_URL), then back here
@@ -21,3 +24,10 @@ def alarm_live_page(request: HttpRequest) -> HttpResponse:
     window = settings.ALARMS_LIVE_WINDOW
     alarms = AlarmOutputSerializer(alarm_latest(limit=window), many=True).data
     return render(request, "alarms/live.html", {"alarms": alarms, "window": window})
+
+
+@require_GET
+@login_required
+def alarm_status_page(request: HttpRequest) -> HttpResponse:
+    """The alarms-per-minute chart; the page's script draws it from the per-minute API and refreshes it."""
+    return render(request, "alarms/status.html", {"minutes": STATUS_MINUTES, "refresh_seconds": STATUS_REFRESH_SECONDS})

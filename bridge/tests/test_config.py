@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers
 
 from bridge.env import env_bool, env_int, env_list
-from bridge.fields import StrictCharField, StrictIntegerField
+from bridge.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 from bridge.routes import Publish, Reply, RouteTable
 
 
@@ -45,6 +47,23 @@ def test_strict_fields_refuse_the_wrong_json_types():
     assert not Payload(data={"name": "x", "count": True}).is_valid()
     assert not Payload(data={"name": "x", "count": 1.5}).is_valid()
     assert Payload(data={"name": "x", "count": 1}).is_valid()
+
+
+class Stamped(serializers.Serializer):
+    id = StrictUUIDField()
+    at = StrictDateTimeField(earliest=datetime(2000, 1, 1, tzinfo=UTC))
+
+
+def test_strict_uuid_and_datetime_fields_take_only_strings_and_sane_dates():
+    def errors(**data) -> dict:
+        serializer = Stamped(data={"id": "0b7c2a52-43f4-4c3f-9a52-2f1f5c9d8e11", "at": "2025-05-01T10:00:00Z", **data})
+        serializer.is_valid()
+        return serializer.errors
+
+    assert errors() == {}
+    assert set(errors(id=12345)) == {"id"}
+    assert set(errors(at=1714557600)) == {"at"}
+    assert errors(at="1999-12-31T23:59:59Z") == {"at": ["Must be after 2000-01-01."]}
 
 
 def handler(payload, meta):
