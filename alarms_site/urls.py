@@ -6,6 +6,8 @@ from django.urls import include, path
 from alarms_site.alarms.views import alarm_live_page, alarm_status_page
 from bridge.urls import api_docs_urlpatterns, metrics_urlpatterns
 
+handler404 = "bridge.views.not_found"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", include("bridge.health")),

@@ -194,6 +194,11 @@ def spectacular_settings(title: str, description: str) -> dict:
         "VERSION": "1.0.0",
         "SERVE_INCLUDE_SCHEMA": False,
         "COMPONENT_SPLIT_REQUEST": True,
+        # Error answers too, so clients and the schema-driven fuzz test know every status code.
+        "POSTPROCESSING_HOOKS": [
+            "drf_spectacular.hooks.postprocess_schema_enums",
+            "bridge.openapi.document_error_responses",
+        ],
     }
 
 

@@ -253,3 +253,10 @@ class ApiAccessChecks:
 
     def test_it_sends_anonymous_admin_visitors_to_the_login_form(self):
         self.assertRedirects(Client().get("/admin/"), "/admin/login/?next=/admin/")
+
+    def test_it_answers_api_paths_no_route_matches_with_json_and_other_paths_with_a_page(self):
+        client = sign_in_with_token(APIClient(), user_with_permissions("lost"))
+        api = client.get(f"{self.collection}1.5e-9/")  # no route matches, so Django answers, not DRF
+        page = client.get("/no-such-page/")
+        self.assertEqual((api.status_code, api.json()), (404, {"detail": "Not found."}))
+        self.assertEqual((page.status_code, page["Content-Type"]), (404, "text/html; charset=utf-8"))

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from bridge.urls import api_docs_urlpatterns, metrics_urlpatterns
 
+handler404 = "bridge.views.not_found"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", include("bridge.health")),
