@@ -2,6 +2,7 @@
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alarms_site.settings")
@@ -13,6 +14,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from alarms_site.alarms.routing import websocket_urlpatterns  # noqa: E402
+from bridge.slowclients import limit_unsent_output  # noqa: E402
+
+# Daphne would otherwise buffer without limit for a client that stops reading.
+limit_unsent_output(settings.ALARMS_LIVE_SEND_BUFFER)
 
 application = ProtocolTypeRouter(
     {

@@ -32,6 +32,11 @@ CHANNEL_LAYERS = {
 ALARMS_LIVE_SUBJECT = env_str("ALARMS_LIVE_SUBJECT", "alarms.live")
 # How many alarms the live page shows, and the most a reconnecting page is sent at once.
 ALARMS_LIVE_WINDOW = env_int("ALARMS_LIVE_WINDOW", 100, minimum=1)
+# Live sockets one web process serves at once; more are told to try again later.
+ALARMS_LIVE_MAX_SOCKETS = env_int("ALARMS_LIVE_MAX_SOCKETS", 1000, minimum=1)
+# Bytes a live socket may have waiting unsent (a client that stopped reading) before daphne
+# drops it; the page then reconnects and catches up from the database.
+ALARMS_LIVE_SEND_BUFFER = env_int("ALARMS_LIVE_SEND_BUFFER", 1024 * 1024, minimum=64 * 1024)
 
 SPECTACULAR_SETTINGS = spectacular_settings(
     "Alarms API", "Alarms received as alarm.created events over NATS JetStream, and their acknowledgement."

@@ -41,10 +41,17 @@ def manage(site: Site, *args: str) -> list[str]:
     return [sys.executable, str(REPO_ROOT / site.package / "manage.py"), *args]
 
 
+# Daphne's cap on a WebSocket message from a client (it closes the socket with 1009 past it).
+# A page's largest message, a resume listing 1000 unacknowledged ids, is about 20 KB.
+# docker-compose.yml passes the same flags.
+DAPHNE_LIMITS = ["--websocket-max-message-size", "65536", "--websocket-max-frame-size", "65536"]
+
+
 def web_argv(site: Site, port: int) -> list[str]:
     """The HTTP server command; worker counts are chosen from measurements (see README)."""
     if site.server == "daphne":
-        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), f"{site.package}.asgi:application"]
+        address = ["-b", "127.0.0.1", "-p", str(port)]
+        return [sys.executable, "-m", "daphne", *DAPHNE_LIMITS, *address, f"{site.package}.asgi:application"]
     return [
         sys.executable,
         "-m",

@@ -6,6 +6,11 @@ acknowledged) and ``error``. From the page: ``{"type": "resume", "since": <newes
 has, 0 for none>, "unacknowledged": [ids of its unacknowledged rows]}``, sent on every
 (re)connect. Pages drop alarms they already have, so overlaps are harmless; gaps are not
 possible because the feed is live before the database is read (see ``connect``).
+
+Abuse is bounded (``bridge.sockets``): each process serves at most ``ALARMS_LIVE_MAX_SOCKETS``
+sockets (more are closed with ``CLOSE_TRY_AGAIN``), a socket that sends far more than a page
+does is closed with ``CLOSE_TOO_CHATTY``, and daphne drops a client that stops reading
+(``bridge.slowclients``) and refuses frames over its maximum message size.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from alarms_site.alarms.serializers import (
     FeedResumeSerializer,
 )
 from bridge.errors import NatsUnavailable
+from bridge.sockets import MessageRate, SocketSlots
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +40,14 @@ logger = logging.getLogger(__name__)
 CLOSE_FEED_LOST = 4000
 CLOSE_SIGNED_OUT = 4401
 CLOSE_TRY_AGAIN = 4503
+CLOSE_TOO_CHATTY = 4429  # like HTTP 429: a page sends one message per connection
+
+# A page sends one ``resume`` per connection; this leaves room for retries and future
+# messages, while a flood (each resume is a database read) is cut off after a few.
+MESSAGES_BURST = 10
+MESSAGES_PER_SECOND = 1.0
+
+SOCKETS = SocketSlots()  # the signed-in live sockets this process serves
 
 
 def may_watch(scope: dict[str, Any]) -> bool:
@@ -45,6 +59,15 @@ def may_watch(scope: dict[str, Any]) -> bool:
 class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
     """One open live page."""
 
+    watching = False  # signed in, admitted and following the feed: only then are messages answered
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The socket's whole life: however it ends (a crash included), its slot is given back."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            SOCKETS.release(self)
+
     async def connect(self) -> None:
         await self.accept()
         if not may_watch(self.scope):
@@ -52,6 +75,11 @@ class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
             # failure); nothing is read or subscribed before this point.
             await self.close(code=CLOSE_SIGNED_OUT)
             return
+        if not SOCKETS.admit(self, limit=settings.ALARMS_LIVE_MAX_SOCKETS):
+            logger.warning("live page refused for now: %d sockets open here (ALARMS_LIVE_MAX_SOCKETS)", len(SOCKETS))
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
+        self.incoming = MessageRate(per_second=MESSAGES_PER_SECOND, burst=MESSAGES_BURST)
         try:
             # Subscribed at the NATS server before the group is joined and before any
             # database read: whatever commits after the read reaches this socket.
@@ -61,11 +89,20 @@ class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN)
             return
         await self.channel_layer.group_add(live.GROUP, self.channel_name)
+        self.watching = True
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(live.GROUP, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        # The client may have sent before it read our close (a signed-out socket, too): ignore it.
+        if not self.watching:
+            return
+        if not self.incoming.allow():
+            logger.warning("live socket closed: more messages than a page sends")
+            self.watching = False
+            await self.close(code=CLOSE_TOO_CHATTY)
+            return
         try:
             content = orjson.loads(text_data) if text_data is not None else None
         except orjson.JSONDecodeError:
