@@ -75,8 +75,9 @@ def api_schema(
     system.start_web(s).wait_ready()
     seed(system, package)
     schema = schemathesis.openapi.from_url(system.url(s, "/api/schema/"), timeout=10)
-    # Derandomized, so a run is repeatable and CI stable; no example database, so nothing is
-    # written to the working tree; no shrinking, whose extra requests would be unbounded.
+    # Derandomized and without an example database, so every run sends the same requests and CI
+    # stays stable (raise FUZZ_EXAMPLES to explore further); no shrinking, whose extra requests
+    # against a live server are unbounded: a failure prints its request as a curl command.
     schema.config.generation.update(max_examples=EXAMPLES, deterministic=True, database="none", no_shrink=True)
     schema.config.update(base_url=system.url(s, ""))
     yield schema
