@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nats
+import orjson
 
 from stack.infra import wait_for
 from stack.procs import Proc
@@ -22,6 +24,11 @@ ALARMS = site("alarms_site")
 STREAM = "ALARMS"
 DEAD_LETTER_STREAM = "ALARMS_DEAD_LETTER"
 DURABLE = "alarms-service"
+
+
+def servers(nats_url: str) -> list[str]:
+    """The server list of a NATS URL that may name several (a cluster)."""
+    return [server.strip() for server in nats_url.split(",") if server.strip()]
 
 
 # Buildings and workflows
@@ -94,7 +101,7 @@ def publish(nats_url: str, messages: list[Message]) -> None:
     """Publish in order of the list, JetStream publishes waiting for their acknowledgement."""
 
     async def send() -> None:
-        nc = await nats.connect(nats_url)
+        nc = await nats.connect(servers=servers(nats_url))
         js = nc.jetstream()
         for start in range(0, len(messages), 200):
             chunk = messages[start : start + 200]
@@ -118,7 +125,7 @@ def jetstream_state(nats_url: str, *, reasons: int = 3) -> dict:
     and the rejection reasons of the first ``reasons`` parked events."""
 
     async def read() -> dict:
-        nc = await nats.connect(nats_url)
+        nc = await nats.connect(servers=servers(nats_url))
         js = nc.jetstream()
         consumer = await js.consumer_info(STREAM, DURABLE)
         state = {
@@ -169,6 +176,67 @@ def every_alarm_stored_once(system: System, expected: set[str], *, timeout: floa
 
     wait_for(settled, timeout=timeout, interval=0.5, what=f"{len(expected)} alarms stored")
     assert stored_ids(system) == expected
+
+
+class AlarmPublisher:
+    """Publishes valid alarms through JetStream from a thread, at a steady rate, until stopped.
+
+    Remembers every alarm it sent and the ones JetStream acknowledged: those must be stored
+    whatever happens to NATS or the database, the others may or may not be.
+    """
+
+    def __init__(self, nats_url: str, *, per_second: int = 200, limit: int = 30_000) -> None:
+        self.nats_url = nats_url
+        self.per_tick = max(1, per_second // 20)
+        self.limit = limit
+        self.sent: set[str] = set()
+        self.acknowledged: set[str] = set()
+        self.failures = 0
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True, name="alarm publisher")
+
+    def __enter__(self) -> AlarmPublisher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stopping.set()
+        self._thread.join(60)
+        assert not self._thread.is_alive(), "the alarm publisher did not stop"
+
+    async def _run(self) -> None:
+        nc = await nats.connect(servers=servers(self.nats_url), max_reconnect_attempts=-1, reconnect_time_wait=0.25)
+        js = nc.jetstream(timeout=2)
+        while not self._stopping.is_set() and len(self.sent) < self.limit:
+            await asyncio.gather(*(self._publish(js, alarm()) for _ in range(self.per_tick)))
+            await asyncio.sleep(0.05)
+        await nc.close()
+
+    async def _publish(self, js, payload: dict) -> None:
+        self.sent.add(payload["id"])
+        try:
+            await js.publish("alarm.created", orjson.dumps(payload), headers={"Nats-Msg-Id": payload["id"]})
+        except Exception:  # NATS away, leader election, timeout: not acknowledged, so not promised
+            self.failures += 1
+            return
+        self.acknowledged.add(payload["id"])
+
+
+def every_acknowledged_alarm_stored_once(
+    system: System, publisher: AlarmPublisher, *, timeout: float = 90, drained: bool = True
+) -> dict:
+    """Every alarm JetStream acknowledged is stored, nothing that was never sent is, nothing
+    is parked, and (if ``drained``) the consumer has nothing left; returns the JetStream state."""
+    wait_for(lambda: publisher.acknowledged <= stored_ids(system), timeout=timeout, interval=0.5,
+             what=f"{len(publisher.acknowledged)} acknowledged alarms stored")  # fmt: skip
+    state = consumer_drained(system.nats_url) if drained else jetstream_state(system.nats_url, reasons=0)
+    stored = stored_ids(system)
+    assert stored <= publisher.sent
+    assert count_rows(system, "alarms_site", "alarms_alarm") == len(stored)
+    assert state["dead_letter"] == 0
+    print(f"\n{len(publisher.sent)} alarms sent, {len(publisher.acknowledged)} acknowledged by JetStream, "
+          f"{publisher.failures} not, {len(stored)} stored")  # fmt: skip
+    return state
 
 
 # Processes

@@ -40,7 +40,7 @@ pytestmark = pytest.mark.system
 # No shrinking: against live processes it can take longer than the whole suite. A failure
 # shows the full batch, and every assertion names the case that broke it.
 FUZZ = settings(
-    max_examples=50,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     database=None,
