@@ -68,6 +68,7 @@ def sample_memory(procs: list[Proc]) -> dict[str, int]:
     return {proc.spec.name: resident_kib(proc.pid) for proc in procs}
 
 
+@pytest.mark.timeout(SECONDS + 240)  # the run itself, plus start-up and settling
 def test_it_soaks_up_steady_load_losing_nothing_and_keeping_memory_flat(system):
     procs = start_buildings_and_workflows(system, replicas=2)
     procs += [system.start_bridge(ALARMS, index) for index in (1, 2)]
