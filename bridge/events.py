@@ -99,7 +99,12 @@ class EventConsumer:
                 logger.warning("fetching %s failed: %s", self.route.subject, error)
                 await asyncio.sleep(1.0)
                 continue
-            if await self.handle_batch(messages):
+            try:
+                stored = await self.handle_batch(messages)
+            except Exception:  # never let one batch end consumption; its messages come back after ack wait
+                logger.exception("handling a batch of %d %s events failed", len(messages), self.route.subject)
+                stored = False
+            if stored:
                 failures = 0
             else:
                 failures += 1
@@ -142,16 +147,21 @@ class EventConsumer:
         try:
             BATCH_SIZE.labels(subject).observe(len(valid))
             with HANDLER_SECONDS.labels(subject).time():
-                await self.bridge.run_sync(store_events, self.route, [payload for _, payload in valid])
+                refused = await self.bridge.run_sync(store_events, self.route, [payload for _, payload in valid])
         except Exception as error:
             MESSAGES.labels(subject, "event", "failed").inc(len(valid))
             logger.error("storing %d %s events failed, will retry: %s", len(valid), self.route.subject, error)
             for index, _ in valid:
                 await self._quietly(messages[index].nak(delay=2.0))
             return False
-        MESSAGES.labels(subject, "event", "stored").inc(len(valid))
+        refused_at = {valid[rejection.index][0]: rejection.reason for rejection in refused}
+        MESSAGES.labels(subject, "event", "rejected").inc(len(refused_at))
+        MESSAGES.labels(subject, "event", "stored").inc(len(valid) - len(refused_at))
         for index, _ in valid:
-            await self._quietly(messages[index].ack())
+            if index in refused_at:
+                await self._reject(messages[index], refused_at[index])
+            else:
+                await self._quietly(messages[index].ack())
         if valid:
             logger.debug("stored %d %s events", len(valid), self.route.subject)
         return True

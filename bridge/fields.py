@@ -12,6 +12,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+MAX_BIGINT = 2**63 - 1  # PostgreSQL bigint: a larger id must fail validation (400), not the insert (500)
+
 
 class StrictCharField(serializers.CharField):
     """A CharField that accepts only JSON strings."""

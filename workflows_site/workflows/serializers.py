@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from bridge.fields import StrictCharField, StrictIntegerField
+from bridge.fields import MAX_BIGINT, StrictCharField, StrictIntegerField
 from workflows_site.workflows.models import Workflow, WorkflowStatus
 
 
@@ -12,7 +12,7 @@ class WorkflowInputSerializer(serializers.Serializer):
     """What a REST client may send to create or change a workflow."""
 
     name = StrictCharField(min_length=1, max_length=200)
-    building_id = StrictIntegerField(min_value=1)
+    building_id = StrictIntegerField(min_value=1, max_value=MAX_BIGINT)
     status = serializers.ChoiceField(choices=WorkflowStatus.choices, required=False)
 
 
@@ -21,7 +21,7 @@ class WorkflowCreateMessageSerializer(WorkflowInputSerializer):
 
     building_id = None
     status = None
-    buildingId = StrictIntegerField(min_value=1, source="building_id")  # noqa: N815 - wire name
+    buildingId = StrictIntegerField(min_value=1, max_value=MAX_BIGINT, source="building_id")  # noqa: N815 - wire name
 
 
 class WorkflowOutputSerializer(serializers.ModelSerializer):
