@@ -69,8 +69,30 @@ class EventConsumer:
         self.bridge = bridge
         self._subscription = None
 
-    async def setup(self) -> None:
-        """Make sure the streams and the durable consumer exist."""
+    async def setup(self) -> bool:
+        """Make sure the streams and the durable consumer exist; False if stopped first.
+
+        A busy server, or a cluster still electing a stream leader, answers the JetStream
+        API late. Giving up would make the bridge crash-loop, so it waits for JetStream as it
+        waits for NATS itself, until it answers or the bridge is asked to stop.
+        """
+        attempt = 0
+        while not self.bridge.stopping.is_set():
+            try:
+                await self._setup_once()
+                return True
+            except (
+                nats.errors.TimeoutError,
+                nats.errors.NoRespondersError,
+                nats.js.errors.ServiceUnavailableError,
+            ) as error:
+                attempt += 1
+                delay = min(5.0, 0.25 * 2**attempt)
+                logger.warning("JetStream not ready for %s (%r); retrying in %.1fs", self.route.stream, error, delay)
+                await asyncio.sleep(delay)
+        return False
+
+    async def _setup_once(self) -> None:
         await ensure_stream(self.nc, stream_config(self.route))
         if self.route.dead_letter_subject:
             await ensure_stream(self.nc, dead_letter_stream_config(self.route))
