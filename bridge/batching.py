@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from nats.micro.request import Request
 
 from bridge.connection import IDEMPOTENCY_HEADER
-from bridge.dispatch import answer_batch
+from bridge.dispatch import Answer, answer_batch, refuse_oversized
 from bridge.metrics import BATCH_SIZE, HANDLER_SECONDS, MESSAGES
 from bridge.routes import Meta, Reply
 from bridge.tracing import TRACE_HEADER, clean_trace_id
@@ -53,6 +53,16 @@ class RequestBatcher:
         self._lanes = [asyncio.create_task(self._lane(), name=f"batch {self.route.subject}") for _ in range(LANES)]
 
     async def put(self, request: Request) -> None:
+        """Queue a request; one over the route's size limit is answered 413 on the spot.
+
+        Refusing before the queue means a flood of oversized bodies is never held in memory
+        by the hundred, and never parsed.
+        """
+        refusal = refuse_oversized(self.route, request.data)
+        if refusal is not None:
+            MESSAGES.labels(self.route.subject, "request", "error").inc()
+            await self._respond(request, refusal)
+            return
         await self.queue.put(request)
 
     async def finish(self, timeout: float) -> None:
@@ -85,7 +95,10 @@ class RequestBatcher:
             answers = await self.bridge.run_sync(answer_batch, self.route, items)
         for request, answer in zip(batch, answers, strict=True):
             MESSAGES.labels(self.route.subject, "request", "ok" if answer.error is None else "error").inc()
-            try:
-                await request.respond(answer.body, headers=answer.headers)
-            except Exception as error:  # the requester may be gone; nothing else to do
-                logger.warning("could not answer %s: %s", self.route.subject, error)
+            await self._respond(request, answer)
+
+    async def _respond(self, request: Request, answer: Answer) -> None:
+        try:
+            await request.respond(answer.body, headers=answer.headers)
+        except Exception as error:  # the requester may be gone; nothing else to do
+            logger.warning("could not answer %s: %s", self.route.subject, error)

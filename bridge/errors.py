@@ -31,6 +31,12 @@ class InvalidPayload(HandlerError):
     status = 400
 
 
+class PayloadTooLarge(InvalidPayload):
+    """The message is larger than its route accepts; refused before it is parsed."""
+
+    status = 413
+
+
 class NotFound(HandlerError):
     """The message names something that does not exist."""
 

@@ -69,8 +69,30 @@ class EventConsumer:
         self.bridge = bridge
         self._subscription = None
 
-    async def setup(self) -> None:
-        """Make sure the streams and the durable consumer exist."""
+    async def setup(self) -> bool:
+        """Make sure the streams and the durable consumer exist; False if stopped first.
+
+        A busy server, or a cluster still electing a stream leader, answers the JetStream
+        API late. Giving up would make the bridge crash-loop, so it waits for JetStream as it
+        waits for NATS itself, until it answers or the bridge is asked to stop.
+        """
+        attempt = 0
+        while not self.bridge.stopping.is_set():
+            try:
+                await self._setup_once()
+                return True
+            except (
+                nats.errors.TimeoutError,
+                nats.errors.NoRespondersError,
+                nats.js.errors.ServiceUnavailableError,
+            ) as error:
+                attempt += 1
+                delay = min(5.0, 0.25 * 2**attempt)
+                logger.warning("JetStream not ready for %s (%r); retrying in %.1fs", self.route.stream, error, delay)
+                await asyncio.sleep(delay)
+        return False
+
+    async def _setup_once(self) -> None:
         await ensure_stream(self.nc, stream_config(self.route))
         if self.route.dead_letter_subject:
             await ensure_stream(self.nc, dead_letter_stream_config(self.route))
@@ -99,7 +121,12 @@ class EventConsumer:
                 logger.warning("fetching %s failed: %s", self.route.subject, error)
                 await asyncio.sleep(1.0)
                 continue
-            if await self.handle_batch(messages):
+            try:
+                stored = await self.handle_batch(messages)
+            except Exception:  # never let one batch end consumption; its messages come back after ack wait
+                logger.exception("handling a batch of %d %s events failed", len(messages), self.route.subject)
+                stored = False
+            if stored:
                 failures = 0
             else:
                 failures += 1
@@ -142,16 +169,21 @@ class EventConsumer:
         try:
             BATCH_SIZE.labels(subject).observe(len(valid))
             with HANDLER_SECONDS.labels(subject).time():
-                await self.bridge.run_sync(store_events, self.route, [payload for _, payload in valid])
+                refused = await self.bridge.run_sync(store_events, self.route, [payload for _, payload in valid])
         except Exception as error:
             MESSAGES.labels(subject, "event", "failed").inc(len(valid))
             logger.error("storing %d %s events failed, will retry: %s", len(valid), self.route.subject, error)
             for index, _ in valid:
                 await self._quietly(messages[index].nak(delay=2.0))
             return False
-        MESSAGES.labels(subject, "event", "stored").inc(len(valid))
+        refused_at = {valid[rejection.index][0]: rejection.reason for rejection in refused}
+        MESSAGES.labels(subject, "event", "rejected").inc(len(refused_at))
+        MESSAGES.labels(subject, "event", "stored").inc(len(valid) - len(refused_at))
         for index, _ in valid:
-            await self._quietly(messages[index].ack())
+            if index in refused_at:
+                await self._reject(messages[index], refused_at[index])
+            else:
+                await self._quietly(messages[index].ack())
         if valid:
             logger.debug("stored %d %s events", len(valid), self.route.subject)
         return True

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -37,3 +39,36 @@ class DatabaseUnavailableMiddleware:
         )
         response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
+
+
+class BodySizeLimitMiddleware:
+    """Answers 413 with a clear JSON body when a request body is over ``DJANGO_MAX_BODY_BYTES``.
+
+    Django checks ``DATA_UPLOAD_MAX_MEMORY_SIZE`` only when ``request.body`` is read, and
+    then answers a bare HTML 400; DRF's parsers read the stream directly and skip the check,
+    so a JSON body of any size would be read into memory. Refusing on the declared length
+    costs nothing and reads none of it; a body that hides its length is caught when read.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return self.too_large(length)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return self.too_large(None) if isinstance(exception, RequestDataTooBig) else None
+
+    @staticmethod
+    def too_large(length: int | None) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        size = "The request body" if length is None else f"A request body of {length} bytes"
+        message = f"{size} exceeds the limit of {limit} bytes."
+        logger.warning("refused: %s", message)
+        return JsonResponse({"error": {"status": 413, "message": message}}, status=413)

@@ -19,6 +19,10 @@ from rest_framework.serializers import Serializer
 _SUBJECT = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
+# Bytes a message body may have unless its route says otherwise. Far above any valid
+# request or event (a name is at most 200 characters), far below the server's 1 MiB.
+DEFAULT_MAX_PAYLOAD = 64 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class Meta:
@@ -46,6 +50,7 @@ class Reply:
     handler: Callable[[dict[str, Any], Meta], dict[str, Any]] | None = None
     batch_handler: Callable[[list[tuple[dict[str, Any], Meta]]], list[dict[str, Any]]] | None = None
     max_batch: int = 256
+    max_payload: int = DEFAULT_MAX_PAYLOAD
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -71,6 +76,7 @@ class Event:
     batch_size: int = 500
     max_deliver: int = 20
     dead_letter_subject: str = ""
+    max_payload: int = DEFAULT_MAX_PAYLOAD
 
 
 @dataclass(frozen=True)

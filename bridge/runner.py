@@ -101,8 +101,8 @@ class Bridge:
             await self._serve_replies(nc)
             for route in self.table.of_kind(Event):
                 consumer = EventConsumer(route, nc=nc, bridge=self)
-                await consumer.setup()
-                workers.append(asyncio.create_task(consumer.run(), name=f"events {route.subject}"))
+                if await consumer.setup():
+                    workers.append(asyncio.create_task(consumer.run(), name=f"events {route.subject}"))
             if self.table.of_kind(Outbox):
                 relay = OutboxRelay(self.table, nc=nc, bridge=self)
                 workers.append(asyncio.create_task(relay.run(), name="outbox relay"))

@@ -86,6 +86,42 @@ def system(procs: ProcGroup, nats_url: str, databases: dict[str, str]) -> System
     return System(procs, nats_url=nats_url, database_urls=databases, ports=ports)
 
 
+@pytest.fixture
+def restartable_nats(tmp_path: Path):
+    """A NATS server the test can stop and start again on the same port and store."""
+    group = ProcGroup(tmp_path / "nats-logs")
+    port = infra.free_port()
+    spec = infra.embedded_nats_spec(port=port, store_dir=tmp_path / "js")
+
+    class Server:
+        url = f"nats://127.0.0.1:{port}"
+        proc = None
+
+        def start(self):
+            self.proc = group.start(spec)
+            self.proc.wait_ready(20)
+
+        def stop(self):
+            self.proc.stop()
+
+    server = Server()
+    server.start()
+    yield server
+    group.stop_all()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path):
+    """Three nats-server nodes routed together, JetStream on each; yields (nodes, client URL list)."""
+    group = ProcGroup(tmp_path / "cluster-logs")
+    specs, urls = infra.nats_cluster_specs(tmp_path / "js")
+    nodes = [group.start(spec) for spec in specs]
+    for node in nodes:
+        node.wait_ready(20)
+    yield nodes, urls
+    group.stop_all()
+
+
 def query(system: System, package: str, statement: str, params: list | tuple = ()) -> list[tuple]:
     """Run SQL against a site's database in this test (to check what was really stored)."""
     with psycopg.connect(system.database_urls[package]) as conn:

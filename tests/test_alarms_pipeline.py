@@ -6,107 +6,18 @@ private PostgreSQL database per test.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import uuid
-from dataclasses import dataclass, field
 
-import nats
 import orjson
 import pytest
 
 from bridge.envelope import nest_event
 from stack.infra import wait_for
-from tests.conftest import query, site
+from tests.conftest import query
+from tests.helpers import ALARMS, Batch, Message, alarm, create_streams, jetstream_state, publish, stored_ids
 
 pytestmark = pytest.mark.system
-
-ALARMS = site("alarms_site")
-STREAM = "ALARMS"
-DEAD_LETTER_STREAM = "ALARMS_DEAD_LETTER"
-DURABLE = "alarms-service"
-
-
-@dataclass
-class Message:
-    """One message to publish: JetStream (with optional Nats-Msg-Id) or, like NestJS, core NATS."""
-
-    body: bytes
-    msg_id: str | None = None
-    core: bool = False
-
-
-@dataclass
-class Batch:
-    """Messages to publish, and the event ids and names that must end up stored."""
-
-    messages: list[Message] = field(default_factory=list)
-    expected_ids: set[str] = field(default_factory=set)
-    malformed: int = 0
-
-
-def alarm(**overrides) -> dict:
-    event_id = str(uuid.uuid4())
-    return {"id": event_id, "name": f"Alarm {event_id[:8]}", "buildingId": 1 + int(event_id[:2], 16) % 100,
-            "severity": "major", **overrides}  # fmt: skip
-
-
-def publish(nats_url: str, messages: list[Message]) -> None:
-    """Publish in order of the list, JetStream publishes waiting for their acknowledgement."""
-
-    async def send() -> None:
-        nc = await nats.connect(nats_url)
-        js = nc.jetstream()
-        for start in range(0, len(messages), 200):
-            chunk = messages[start : start + 200]
-            await asyncio.gather(*(_send(nc, js, message) for message in chunk))
-        await nc.flush()
-        await nc.close()
-
-    asyncio.run(send())
-
-
-async def _send(nc, js, message: Message) -> None:
-    if message.core:
-        await nc.publish("alarm.created", message.body)
-    else:
-        headers = {"Nats-Msg-Id": message.msg_id} if message.msg_id else None
-        await js.publish("alarm.created", message.body, headers=headers, timeout=10)
-
-
-def jetstream_state(nats_url: str) -> dict:
-    """Messages in both streams, and what the durable consumer still has pending or unacknowledged."""
-
-    async def read() -> dict:
-        nc = await nats.connect(nats_url)
-        js = nc.jetstream()
-        consumer = await js.consumer_info(STREAM, DURABLE)
-        state = {
-            "stream": (await js.stream_info(STREAM)).state.messages,
-            "dead_letter": (await js.stream_info(DEAD_LETTER_STREAM)).state.messages,
-            "pending": consumer.num_pending,
-            "unacknowledged": consumer.num_ack_pending,
-            "reasons": [],
-        }
-        for sequence in range(1, min(state["dead_letter"], 3) + 1):
-            parked = await js.get_msg(DEAD_LETTER_STREAM, sequence)
-            state["reasons"].append(parked.headers["Rejected-Reason"])
-        await nc.close()
-        return state
-
-    return asyncio.run(read())
-
-
-def stored_ids(system) -> set[str]:
-    return {str(row[0]) for row in query(system, "alarms_site", "SELECT event_id FROM alarms_alarm")}
-
-
-def create_streams(system) -> None:
-    """Start the alarms bridge once, so its streams and durable consumer exist, and stop it."""
-    bridge = system.start_bridge(ALARMS, 1)
-    bridge.wait_ready()
-    # It has stopped consuming within a second of SIGTERM; the rest is closing the connection.
-    bridge.stop(timeout=5)
 
 
 def mixed_thousand() -> Batch:

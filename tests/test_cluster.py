@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from stack import infra
 from stack.infra import wait_for
-from stack.procs import ProcGroup
 from stack.system import System
-from tests.conftest import query, site
+from tests.conftest import query
+from tests.helpers import BUILDINGS, WORKFLOWS, every_building_has_exactly_one_workflow, start_buildings_and_workflows
 from tests.httpclient import post_json
-from tests.test_faults import every_building_has_exactly_one_workflow, start_buildings_and_workflows
 
 pytestmark = pytest.mark.system
-
-BUILDINGS = site("buildings_site")
-
-
-@pytest.fixture
-def cluster(tmp_path: Path):
-    """Three nats-server nodes routed together, JetStream on each; yields (nodes, client URL list)."""
-    group = ProcGroup(tmp_path / "cluster-logs")
-    specs, urls = infra.nats_cluster_specs(tmp_path / "js")
-    nodes = [group.start(spec) for spec in specs]
-    for node in nodes:
-        node.wait_ready(20)
-    yield nodes, urls
-    group.stop_all()
 
 
 def test_building_creations_keep_flowing_when_a_cluster_node_dies(procs, databases, cluster):
@@ -38,7 +22,7 @@ def test_building_creations_keep_flowing_when_a_cluster_node_dies(procs, databas
         procs,
         nats_url=urls,
         database_urls=databases,
-        ports={s.package: infra.free_port() for s in (BUILDINGS, site("workflows_site"))},
+        ports={s.package: infra.free_port() for s in (BUILDINGS, WORKFLOWS)},
     )
     start_buildings_and_workflows(system, replicas=3)
     url = system.url(BUILDINGS, "/api/buildings/")

@@ -5,46 +5,19 @@ from __future__ import annotations
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from stack import infra
 from stack.infra import wait_for
-from stack.procs import ProcGroup
 from stack.system import System
-from tests.conftest import query, site
+from tests.conftest import query
 from tests.faultproxy import FaultProxy
+from tests.helpers import BUILDINGS, WORKFLOWS, every_building_has_exactly_one_workflow, start_buildings_and_workflows
 from tests.httpclient import get_json, post_json
 
 pytestmark = pytest.mark.system
-
-BUILDINGS = site("buildings_site")
-WORKFLOWS = site("workflows_site")
-
-
-def start_buildings_and_workflows(system: System, *, replicas: int = 1) -> list:
-    procs = [system.start_web(BUILDINGS), system.start_bridge(BUILDINGS)]
-    procs += [system.start_bridge(WORKFLOWS, index) for index in range(1, replicas + 1)]
-    for proc in procs:
-        proc.wait_ready()
-    return procs
-
-
-def every_building_has_exactly_one_workflow(system: System, expected: int) -> None:
-    """Each building created, each with its own workflow, and no workflow twice or orphaned."""
-
-    def settled():
-        rows = query(
-            system, "buildings_site", "SELECT id, workflow_id FROM buildings_building WHERE workflow_status = 'created'"
-        )
-        return rows if len(rows) == expected else None
-
-    buildings = wait_for(settled, timeout=90, interval=0.5, what=f"{expected} buildings with workflows")
-    workflows = query(system, "workflows_site", "SELECT id, building_id FROM workflows_workflow")
-    assert sorted(workflows) == sorted((workflow_id, building_id) for building_id, workflow_id in buildings)
-    assert len({building_id for _, building_id in workflows}) == expected
 
 
 def test_killing_a_workflows_replica_under_load_loses_no_building_and_duplicates_no_workflow(system):
@@ -66,30 +39,6 @@ def test_killing_a_workflows_replica_under_load_loses_no_building_and_duplicates
     assert set(statuses) <= {201, 503}, statuses  # a success or a clear, retryable 5xx
     every_building_has_exactly_one_workflow(system, statuses[201])
     assert statuses[201] == 500
-
-
-@pytest.fixture
-def restartable_nats(tmp_path: Path):
-    """A NATS server the test can stop and start again on the same port and store."""
-    group = ProcGroup(tmp_path / "nats-logs")
-    port = infra.free_port()
-    spec = infra.embedded_nats_spec(port=port, store_dir=tmp_path / "js")
-
-    class Server:
-        url = f"nats://127.0.0.1:{port}"
-        proc = None
-
-        def start(self):
-            self.proc = group.start(spec)
-            self.proc.wait_ready(20)
-
-        def stop(self):
-            self.proc.stop()
-
-    server = Server()
-    server.start()
-    yield server
-    group.stop_all()
 
 
 def test_every_process_reconnects_after_a_nats_restart_and_pending_workflows_complete(

@@ -23,7 +23,7 @@ from stack.infra import free_port, wait_for
 from stack.procs import Proc, Spec
 from stack.system import System, web_argv
 from tests.conftest import query, site
-from tests.test_alarms_pipeline import Message, alarm, publish
+from tests.helpers import Message, alarm, publish
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
 
