@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, Severity
 from bridge.fields import StrictCharField, StrictIntegerField
+from bridge.serializers import FieldsOnceMixin
 
 MAX_ALARM_ID = 2**63 - 1  # a bigint: anything larger would fail the query, not the validation
 EARLIEST_OCCURRED_AT = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
@@ -55,7 +56,7 @@ class AlarmEventSerializer(serializers.Serializer):
     occurredAt = StrictDateTimeField(required=False, source="occurred_at")  # noqa: N815 - wire name
 
 
-class AlarmOutputSerializer(serializers.ModelSerializer):
+class AlarmOutputSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """An alarm as the REST API and the live page show it."""
 
     acknowledged = serializers.BooleanField(source="is_acknowledged", read_only=True)
@@ -77,7 +78,7 @@ class AlarmOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AlarmAcknowledgementSerializer(serializers.ModelSerializer):
+class AlarmAcknowledgementSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """What changes when an alarm is acknowledged (live pages apply it to the row they show)."""
 
     acknowledged = serializers.BooleanField(source="is_acknowledged", read_only=True)

@@ -133,3 +133,17 @@ class MetricsTests(TestCase):
         response = self.client.get("/metrics")
         self.assertEqual(response.status_code, 200)
         self.assertIn("django_http_requests_total_by_view_transport_method_total", response.content.decode())
+
+    def test_it_counts_responses_by_status_and_times_them_by_view(self):
+        building = Building.objects.create(name="B")
+        self.client.get(f"/api/buildings/{building.pk}/")
+        self.client.get("/api/buildings/99999/")
+        metrics = self.client.get("/metrics").content.decode()
+        responses = (
+            'django_http_responses_total_by_status_view_method_total{method="GET",status="%s",view="building-detail"}'
+        )
+        self.assertIn(responses % "200", metrics)
+        self.assertIn(responses % "404", metrics)
+        self.assertIn(
+            'django_http_requests_latency_seconds_by_view_method_count{method="GET",view="building-detail"}', metrics
+        )
