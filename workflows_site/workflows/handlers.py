@@ -24,4 +24,4 @@ def create_workflows(requests: list[tuple[dict[str, Any], Meta]]) -> list[dict[s
             meta.idempotency_key,
             extra={"trace_id": meta.trace_id},
         )
-    return [WorkflowReplySerializer(workflow).data for workflow in workflows]
+    return WorkflowReplySerializer(workflows, many=True).data

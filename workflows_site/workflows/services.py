@@ -49,20 +49,19 @@ def workflow_create_many(*, new: list[NewWorkflow]) -> list[Workflow]:
     Keyed rows are inserted with ON CONFLICT DO NOTHING and read back by key, so a key
     already stored (or stored at this moment by another replica, whose commit PostgreSQL
     waits for) yields the existing workflow, and a key repeated within the batch yields
-    one workflow.
+    one workflow. Retries are rare, so the insert is tried first rather than after a read.
     """
-    keys = list(dict.fromkeys(item.idempotency_key for item in new if item.idempotency_key))
-    by_key = {w.idempotency_key: w for w in Workflow.objects.filter(idempotency_key__in=keys)}
-    missing = {}
+    first_by_key: dict[str, NewWorkflow] = {}
     for item in new:
-        if item.idempotency_key and item.idempotency_key not in by_key:
-            missing.setdefault(item.idempotency_key, item)
-    if missing:
+        if item.idempotency_key:
+            first_by_key.setdefault(item.idempotency_key, item)
+    by_key: dict[str, Workflow] = {}
+    if first_by_key:
         Workflow.objects.bulk_create(
-            [Workflow(name=i.name, building_id=i.building_id, idempotency_key=k) for k, i in missing.items()],
+            [Workflow(name=i.name, building_id=i.building_id, idempotency_key=k) for k, i in first_by_key.items()],
             ignore_conflicts=True,
         )
-        by_key.update((w.idempotency_key, w) for w in Workflow.objects.filter(idempotency_key__in=list(missing)))
+        by_key = {w.idempotency_key: w for w in Workflow.objects.filter(idempotency_key__in=list(first_by_key))}
     unkeyed = Workflow.objects.bulk_create(
         [Workflow(name=item.name, building_id=item.building_id) for item in new if not item.idempotency_key]
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import orjson
+from django.db import connection
 from django.test import TestCase, TransactionTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from bridge.models import OutboxMessage
 from bridge.testing import NatsTestMixin, Responder
 from buildings_site.buildings.models import Building
-from buildings_site.buildings.services import first_workflow_key
+from buildings_site.buildings.services import building_create_with_workflow, first_workflow_key
 
 
 def workflow_reply(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
@@ -112,6 +114,15 @@ class BuildingWorkflowTests(NatsTestMixin, TransactionTestCase):
         self.assertEqual(headers["Idempotency-Key"], first_workflow_key(building["id"]))
         self.assertEqual(headers["Trace-Id"], "trace-abc-123")
         self.assertEqual(response["X-Trace-Id"], "trace-abc-123")
+
+    def test_it_creates_and_attaches_in_two_short_transactions_without_reading_anything_back(self):
+        with Responder(self.nats.url, "workflows.create", workflow_reply), CaptureQueriesContext(connection) as queries:
+            building = building_create_with_workflow(name="HQ")
+        self.assertEqual((building.workflow_status, building.workflow_id), ("created", 900 + building.pk))
+        building.refresh_from_db()
+        self.assertEqual((building.workflow_status, building.workflow_id), ("created", 900 + building.pk))
+        statements = [query["sql"].split()[0] for query in queries.captured_queries]
+        self.assertEqual(statements, ["BEGIN", "INSERT", "INSERT", "COMMIT", "BEGIN", "UPDATE", "UPDATE", "COMMIT"])
 
     def test_it_marks_the_workflow_failed_when_the_workflows_service_refuses_for_good(self):
         def refuse(body, headers):
