@@ -6,15 +6,20 @@ Subjects are ``<ALARMS_LIVE_SUBJECT>.created`` (the alarms a batch stored) and
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 
 from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.serializers import AlarmAcknowledgementSerializer, AlarmOutputSerializer
-from bridge.live import forward_to_group, publish_on_commit
+from bridge.live import LIVE_FRAME, forward_to_group, publish_on_commit
+
+logger = logging.getLogger(__name__)
 
 GROUP = "alarms-live"
+FRAME = LIVE_FRAME  # the group message consumers send to their socket as it is
 CREATED = "created"
 ACKNOWLEDGED = "acknowledged"
 # Alarms per NATS message: a burst of 500 stays well under the 1 MB payload limit.
@@ -42,9 +47,19 @@ def push_acknowledged(alarms: Iterable[Alarm]) -> None:
     _push(ACKNOWLEDGED, AlarmAcknowledgementSerializer(list(alarms), many=True).data)
 
 
+def frame_of(subject: str, payload: Any) -> dict[str, Any] | None:
+    """The socket frame for a live message: ``{"type": "created" or "acknowledged", "alarms": [...]}``."""
+    kind = kind_of(subject)
+    alarms = payload.get("alarms") if isinstance(payload, dict) else None
+    if kind is None or not isinstance(alarms, list):
+        logger.warning("ignored a malformed live message on %s", subject)
+        return None
+    return {"type": kind, "alarms": alarms}
+
+
 async def start_forwarding() -> None:
     """Make sure this web process receives the live feed (``NatsUnavailable`` if it cannot)."""
-    await forward_to_group(f"{settings.ALARMS_LIVE_SUBJECT}.>", GROUP)
+    await forward_to_group(f"{settings.ALARMS_LIVE_SUBJECT}.>", GROUP, frame=frame_of)
 
 
 def _push(kind: str, items: list) -> None:
