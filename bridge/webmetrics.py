@@ -65,7 +65,7 @@ class RequestMetricsMiddleware:
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Every worker's figures (gunicorn's workers share ``PROMETHEUS_MULTIPROC_DIR``), else this process's."""
     registry = REGISTRY
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # set up by bridge.gunicorn_conf, not a setting
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
