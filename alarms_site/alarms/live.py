@@ -47,19 +47,27 @@ def push_acknowledged(alarms: Iterable[Alarm]) -> None:
     _push(ACKNOWLEDGED, AlarmAcknowledgementSerializer(list(alarms), many=True).data)
 
 
-def frame_of(subject: str, payload: Any) -> dict[str, Any] | None:
-    """The socket frame for a live message: ``{"type": "created" or "acknowledged", "alarms": [...]}``."""
-    kind = kind_of(subject)
-    alarms = payload.get("alarms") if isinstance(payload, dict) else None
-    if kind is None or not isinstance(alarms, list):
-        logger.warning("ignored a malformed live message on %s", subject)
-        return None
-    return {"type": kind, "alarms": alarms}
+def frames_of(messages: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """Socket frames for live messages that arrived together, in order: ``{"type": kind, "alarms": [...]}``.
+
+    Consecutive messages of one kind become one frame; malformed ones are dropped.
+    """
+    frames: list[dict[str, Any]] = []
+    for subject, payload in messages:
+        kind = kind_of(subject)
+        alarms = payload.get("alarms") if isinstance(payload, dict) else None
+        if kind is None or not isinstance(alarms, list):
+            logger.warning("ignored a malformed live message on %s", subject)
+        elif frames and frames[-1]["type"] == kind:
+            frames[-1]["alarms"].extend(alarms)
+        else:
+            frames.append({"type": kind, "alarms": list(alarms)})
+    return frames
 
 
 async def start_forwarding() -> None:
     """Make sure this web process receives the live feed (``NatsUnavailable`` if it cannot)."""
-    await forward_to_group(f"{settings.ALARMS_LIVE_SUBJECT}.>", GROUP, frame=frame_of)
+    await forward_to_group(f"{settings.ALARMS_LIVE_SUBJECT}.>", GROUP, frames=frames_of)
 
 
 def _push(kind: str, items: list) -> None:
