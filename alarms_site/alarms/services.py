@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from django.db import OperationalError, connection, transaction
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from alarms_site.alarms import live
 from alarms_site.alarms.models import Alarm
+from bridge.inserts import can_insert_new, insert_new
 
 logger = logging.getLogger(__name__)
 
@@ -19,20 +20,9 @@ logger = logging.getLogger(__name__)
 _INGEST_LOCK = 7_406_001
 _DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for "deadlock detected"
 
-# One statement stores the batch and returns exactly the rows it inserted; known event ids
-# are skipped by the unique index. ``unnest`` keeps the batch's order, so ids follow it.
-_INSERT_NEW = """
-    INSERT INTO {table} (event_id, name, building_id, severity, occurred_at, received_at, acknowledged_by)
-    SELECT event_id, name, building_id, severity, occurred_at, %s, ''
-    FROM unnest(%s::uuid[], %s::varchar[], %s::integer[], %s::varchar[], %s::timestamptz[])
-        AS batch(event_id, name, building_id, severity, occurred_at)
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING {columns}
-"""
-
 
 def alarm_store_batch(*, events: list[dict[str, Any]]) -> list[Alarm]:
-    """Store validated ``alarm.created`` payloads in one transaction; returns the alarms that are new.
+    """Store validated ``alarm.created`` payloads in one statement; returns the alarms that are new.
 
     Events already stored (a redelivery, a re-publish, the same event twice in a batch) are
     skipped by the unique ``event_id``, and only the new alarms are pushed live, once, after
@@ -53,12 +43,9 @@ def alarm_store_batch(*, events: list[dict[str, Any]]) -> list[Alarm]:
         return _store_batch(events=events, serialized=True)
 
 
-@transaction.atomic
 def _store_batch(*, events: list[dict[str, Any]], serialized: bool) -> list[Alarm]:
     if not events:
         return []
-    if serialized:
-        _lock_ingest()
     received_at = timezone.now()
     alarms: dict[Any, Alarm] = {}
     for event in events:
@@ -73,33 +60,28 @@ def _store_batch(*, events: list[dict[str, Any]], serialized: bool) -> list[Alar
                 received_at=received_at,
             ),
         )
-    new = _insert_new(list(alarms.values()), received_at=received_at)
+    # On PostgreSQL the batch is one INSERT, atomic by itself: no BEGIN and COMMIT round trips.
+    # A transaction is needed to hold the retry's lock, and for SQLite's read-then-insert.
+    with transaction.atomic() if serialized or not can_insert_new() else contextlib.nullcontext():
+        if serialized:
+            _lock_ingest()
+        new = _insert_new(list(alarms.values()))
+        live.push_created(new)  # once committed: at once when the INSERT was the transaction
     if len(new) < len(events):
         logger.info("stored %d new alarms, %d already known", len(new), len(events) - len(new))
-    live.push_created(new)
     return new
 
 
-def _insert_new(alarms: list[Alarm], *, received_at: datetime) -> list[Alarm]:
+def _insert_new(alarms: list[Alarm]) -> list[Alarm]:
     """Insert the alarms whose event id is unknown; returns those, oldest first."""
-    if connection.vendor != "postgresql":
-        # SQLite (the run command's fallback) lets one writer in at a time from the start of
-        # the transaction, so whatever lies above the highest id seen now is ours.
-        highest_before = Alarm.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        Alarm.objects.bulk_create(alarms, ignore_conflicts=True)
-        event_ids = [alarm.event_id for alarm in alarms]
-        return list(Alarm.objects.filter(event_id__in=event_ids, id__gt=highest_before).order_by("id"))
-    columns = ", ".join(field.column for field in Alarm._meta.concrete_fields)
-    sql = _INSERT_NEW.format(table=Alarm._meta.db_table, columns=columns)
-    params = [
-        received_at,
-        [alarm.event_id for alarm in alarms],
-        [alarm.name for alarm in alarms],
-        [alarm.building_id for alarm in alarms],
-        [alarm.severity for alarm in alarms],
-        [alarm.occurred_at for alarm in alarms],
-    ]
-    return sorted(Alarm.objects.raw(sql, params), key=lambda alarm: alarm.pk)
+    if can_insert_new():
+        return insert_new(Alarm, alarms, unique_field="event_id")
+    # SQLite (the run command's fallback) lets one writer in at a time from the start of the
+    # transaction, so whatever lies above the highest id seen now is ours.
+    highest_before = Alarm.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    Alarm.objects.bulk_create(alarms, ignore_conflicts=True)
+    event_ids = [alarm.event_id for alarm in alarms]
+    return list(Alarm.objects.filter(event_id__in=event_ids, id__gt=highest_before).order_by("id"))
 
 
 def alarm_acknowledge(*, alarm: Alarm, by: str) -> Alarm:
