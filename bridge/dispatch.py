@@ -189,24 +189,5 @@ def store_events(route: Event, payloads: list[dict[str, Any]]) -> None:
         route.handler(payloads)
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """What became of a batch: the indexes of its valid events, its rejected ones, and whether storing failed."""
-
-    valid: list[int]
-    rejected: list[Rejected]
-    error: Exception | None = None
-
-
-def parse_and_store(route: Event, events: list[EventIn]) -> Stored:
-    """Validate a batch and store its valid events: one trip to a worker thread, CPU work included."""
-    valid, rejected = parse_events(route, events)
-    try:
-        store_events(route, [payload for _, payload in valid])
-    except Exception as error:  # the caller returns the batch to the stream and logs why
-        return Stored([index for index, _ in valid], rejected, error)
-    return Stored([index for index, _ in valid], rejected)
-
-
 def _derived_id(route: Event, event: EventIn) -> str:
     return str(uuid.uuid5(_EVENT_NAMESPACE, f"{route.stream}:{event.stream_sequence}"))

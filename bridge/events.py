@@ -19,7 +19,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 
-from bridge.dispatch import EventIn, parse_and_store
+from bridge.dispatch import EventIn, parse_events, store_events
 from bridge.metrics import BATCH_SIZE, HANDLER_SECONDS, MESSAGES, REDELIVERIES
 from bridge.routes import Event
 
@@ -133,27 +133,29 @@ class EventConsumer:
             )
             for m in messages
         ]
+        # Decoding and validating a batch is CPU work: in a worker thread, the event loop keeps
+        # reading and acknowledging meanwhile.
+        valid, rejected = await self.bridge.run_sync(parse_events, self.route, events)
         subject = self.route.subject
         REDELIVERIES.labels(subject).inc(sum(1 for m in messages if m.metadata.num_delivered > 1))
-        # Decoding and validating are CPU work: done in the worker thread with the storing, so
-        # the event loop keeps fetching and acknowledging meanwhile, at one thread hop a batch.
-        with HANDLER_SECONDS.labels(subject).time():
-            stored = await self.bridge.run_sync(parse_and_store, self.route, events)
-        MESSAGES.labels(subject, "event", "rejected").inc(len(stored.rejected))
-        for rejection in stored.rejected:
+        MESSAGES.labels(subject, "event", "rejected").inc(len(rejected))
+        for rejection in rejected:
             await self._reject(messages[rejection.index], rejection.reason)
-        BATCH_SIZE.labels(subject).observe(len(stored.valid))
-        if stored.error is not None:
-            MESSAGES.labels(subject, "event", "failed").inc(len(stored.valid))
-            logger.error("storing %d %s events failed, will retry: %s", len(stored.valid), subject, stored.error)
-            for index in stored.valid:
+        try:
+            BATCH_SIZE.labels(subject).observe(len(valid))
+            with HANDLER_SECONDS.labels(subject).time():
+                await self.bridge.run_sync(store_events, self.route, [payload for _, payload in valid])
+        except Exception as error:
+            MESSAGES.labels(subject, "event", "failed").inc(len(valid))
+            logger.error("storing %d %s events failed, will retry: %s", len(valid), self.route.subject, error)
+            for index, _ in valid:
                 await self._quietly(messages[index].nak(delay=2.0))
             return False
-        MESSAGES.labels(subject, "event", "stored").inc(len(stored.valid))
-        for index in stored.valid:
+        MESSAGES.labels(subject, "event", "stored").inc(len(valid))
+        for index, _ in valid:
             await self._quietly(messages[index].ack())
-        if stored.valid:
-            logger.debug("stored %d %s events", len(stored.valid), subject)
+        if valid:
+            logger.debug("stored %d %s events", len(valid), self.route.subject)
         return True
 
     async def _reject(self, message: Msg, reason: str) -> None:
