@@ -8,8 +8,11 @@ SITE_PACKAGE = "alarms_site"
 ROOT_URLCONF = "alarms_site.urls"
 ASGI_APPLICATION = "alarms_site.asgi.application"
 BRIDGE_ROUTES = "alarms_site.routes"
-# daphne first: its ``runserver`` serves HTTP and WebSockets in one process.
-INSTALLED_APPS = ["daphne", *BASE_APPS, "channels", "alarms_site.alarms"]
+# daphne serves this site (``python -m daphne alarms_site.asgi:application``, as the run
+# command and compose do) but is not an installed app: as one it would load Twisted into
+# every process of the site, the bridges included, about 25 MB each, only to provide
+# ``runserver``.
+INSTALLED_APPS = [*BASE_APPS, "channels", "alarms_site.alarms"]
 
 DATABASES = {"default": database_from_env("alarms")}
 # Django's ASGI handler runs each request's sync code in a thread of its own, where a

@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("bridge")
 
-LANES = 2  # batches in flight at once: one in the database while the next one gathers
+# A second batch goes to the database while the first is there only when at least this many
+# requests wait: a batch's fixed cost (a transaction, a thread hop: about as much CPU as eight
+# requests) pays off only for a large batch. With several replicas sharing two cores, two
+# small batches per replica cost 15-25% more CPU per request than one larger one.
+SECOND_LANE_BACKLOG = 16
 
 
 def request_meta(route: Reply, request: Request) -> Meta:
@@ -48,9 +52,11 @@ class RequestBatcher:
         # NATS holds the backlog, instead of this process growing without limit.
         self.queue: asyncio.Queue[Request] = asyncio.Queue(maxsize=queue_size)
         self._lanes: list[asyncio.Task] = []
+        self._backlog = asyncio.Event()
 
     def start(self) -> None:
-        self._lanes = [asyncio.create_task(self._lane(), name=f"batch {self.route.subject}") for _ in range(LANES)]
+        name = f"batch {self.route.subject}"
+        self._lanes = [asyncio.create_task(self._lane(), name=name), asyncio.create_task(self._overflow(), name=name)]
 
     async def put(self, request: Request) -> None:
         """Queue a request; one over the route's size limit is answered 413 on the spot.
@@ -64,6 +70,8 @@ class RequestBatcher:
             await self._respond(request, refusal)
             return
         await self.queue.put(request)
+        if self.queue.qsize() >= SECOND_LANE_BACKLOG:
+            self._backlog.set()
 
     async def finish(self, timeout: float) -> None:
         """Answer everything queued (call after the subscription is drained), then stop."""
@@ -77,16 +85,27 @@ class RequestBatcher:
 
     async def _lane(self) -> None:
         while True:
-            batch = [await self.queue.get()]
-            while len(batch) < self.route.max_batch and not self.queue.empty():
-                batch.append(self.queue.get_nowait())
-            try:
-                await self._answer(batch)
-            except Exception:  # never let one batch kill the lane
-                logger.exception("%s: batch of %d failed", self.route.subject, len(batch))
-            finally:
-                for _ in batch:
-                    self.queue.task_done()
+            await self._take_batch(await self.queue.get())
+
+    async def _overflow(self) -> None:
+        """A second batch in the database at once, only while a large backlog waits."""
+        while True:
+            await self._backlog.wait()
+            self._backlog.clear()
+            if self.queue.qsize() >= SECOND_LANE_BACKLOG:
+                await self._take_batch(self.queue.get_nowait())
+
+    async def _take_batch(self, first: Request) -> None:
+        batch = [first]
+        while len(batch) < self.route.max_batch and not self.queue.empty():
+            batch.append(self.queue.get_nowait())
+        try:
+            await self._answer(batch)
+        except Exception:  # never let one batch kill the lane
+            logger.exception("%s: batch of %d failed", self.route.subject, len(batch))
+        finally:
+            for _ in batch:
+                self.queue.task_done()
 
     async def _answer(self, batch: list[Request]) -> None:
         items = [(request.data, request_meta(self.route, request)) for request in batch]

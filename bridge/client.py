@@ -32,6 +32,7 @@ class SyncNatsClient:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._nc: Client | None = None
+        self._connecting = asyncio.Lock()
         self._pid = 0
 
     def request(
@@ -81,7 +82,11 @@ class SyncNatsClient:
 
     async def _with_connection(self, operation: Any) -> Any:
         if self._nc is None or self._nc.is_closed:
-            self._nc = await connect(self.url, name=self.name, retry_forever=False, connect_timeout=1.0)
+            # Threads making their first calls at once would each connect, and all but the
+            # last connection would be left open, unused and never closed.
+            async with self._connecting:
+                if self._nc is None or self._nc.is_closed:
+                    self._nc = await connect(self.url, name=self.name, retry_forever=False, connect_timeout=1.0)
         if not self._nc.is_connected:
             raise NatsUnavailable(f"NATS connection to {self.url} is down (reconnecting)")
         return await operation(self._nc)
@@ -105,6 +110,7 @@ class SyncNatsClient:
                 self._pid = os.getpid()
                 self._nc = None
                 self._loop = asyncio.new_event_loop()
+                self._connecting = asyncio.Lock()
                 thread = threading.Thread(target=self._loop.run_forever, name="nats-client", daemon=True)
                 thread.start()
             return self._loop

@@ -160,7 +160,9 @@ class EventConsumer:
             )
             for m in messages
         ]
-        valid, rejected = parse_events(self.route, events)
+        # Decoding and validating a batch is CPU work: in a worker thread, the event loop keeps
+        # reading and acknowledging meanwhile.
+        valid, rejected = await self.bridge.run_sync(parse_events, self.route, events)
         subject = self.route.subject
         REDELIVERIES.labels(subject).inc(sum(1 for m in messages if m.metadata.num_delivered > 1))
         MESSAGES.labels(subject, "event", "rejected").inc(len(rejected))

@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
 MAX_BIGINT = 2**63 - 1  # PostgreSQL bigint: a larger id must fail validation (400), not the insert (500)
@@ -52,6 +53,9 @@ class StrictDateTimeField(serializers.DateTimeField):
     default_error_messages = {"too_early": "Must be after {earliest}."}
 
     def __init__(self, *, earliest: datetime | None = None, **kwargs: Any) -> None:
+        # Offsets are kept and converted to the default zone; fixing the zone here spares a
+        # look-up of the active one per value, a large share of validating an event.
+        kwargs.setdefault("default_timezone", timezone.get_default_timezone())
         super().__init__(**kwargs)
         self.earliest = earliest
 

@@ -7,11 +7,16 @@ has committed, so a page never sees an alarm that was rolled back. It goes throu
 the bridge process that is a second, small connection; reaching into the bridge's own event
 loop from a worker thread would save it, at the price of coupling services to the runner.
 
-Receiving (async, in each daphne process): ``forward_to_group(subject, group)`` makes sure
-the process holds one plain subscription to ``subject`` (no queue group: every web process
-gets every message) and copies each message into the local Channels group, where each
-socket's consumer picks it up. Daphne has no lifespan events, so the first socket starts the
-subscription on daphne's own event loop and later sockets reuse it.
+Receiving (async, in each daphne process): ``forward_to_group(subject, group, frames=...)``
+makes sure the process holds one plain subscription to ``subject`` (no queue group: every web
+process gets every message), turns the messages into the WebSocket frames the pages get, and
+hands that text to the local Channels group, where each socket's consumer sends it as it is.
+A frame is built and encoded once, not once per socket, and the group message is a short
+string that the in-memory layer copies for free. Messages that arrived together become
+frames together, so the site may merge them: when this process falls behind, it sends fewer,
+larger frames and catches up, instead of a frame per message per socket. Daphne has no
+lifespan events, so the first socket starts the subscription on daphne's own event loop and
+later sockets reuse it.
 
 Core NATS is at-most-once, on purpose: the database is the record, this is only the news. A
 page that may have missed news catches up from the database when it reconnects; and when
@@ -23,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import nats
@@ -39,10 +45,14 @@ from bridge.errors import BridgeError, NatsUnavailable
 
 logger = logging.getLogger("bridge.live")
 
-# Channels message types sent to the group: consumers handle them as ``live_message``
-# ({"subject": str, "payload": Any}) and ``live_lost`` (NATS dropped: close the socket).
-LIVE_MESSAGE = "live.message"
+# Channels message types sent to the group: ``live.frame`` ({"text": str}, a WebSocket text
+# frame to send as it is) and ``live.lost`` (NATS dropped: close the socket).
+LIVE_FRAME = "live.frame"
 LIVE_LOST = "live.lost"
+
+# Builds the frames the pages get from live messages that arrived together, as (subject,
+# decoded payload) in arrival order; it may merge or drop messages.
+FrameBuilder = Callable[[list[tuple[str, Any]]], list[Any]]
 
 CONNECT_TIMEOUT_SECONDS = 3.0
 READY_TIMEOUT_SECONDS = 2.0
@@ -68,10 +78,13 @@ def publish_now(subject: str, payload: Any) -> None:
 class GroupForwarder:
     """One subscription of this process, copied into one Channels group."""
 
-    def __init__(self, *, url: str, subject: str, group: str) -> None:
+    def __init__(self, *, url: str, subject: str, group: str, frames: FrameBuilder) -> None:
         self.url = url
         self.subject = subject
         self.group = group
+        self.frames = frames
+        self._arrived: list[tuple[str, Any]] = []
+        self._sending: asyncio.Task | None = None
         self.loop = asyncio.get_running_loop()
         self.nc: Client | None = None
         self._starting: asyncio.Future | None = None
@@ -101,6 +114,8 @@ class GroupForwarder:
     async def close(self) -> None:
         """Unsubscribe and close (tests; daphne just exits)."""
         self._closing = True
+        if self._sending is not None:
+            self._sending.cancel()
         if self.nc is not None and not self.nc.is_closed:
             await self.nc.close()
 
@@ -125,14 +140,22 @@ class GroupForwarder:
         logger.info("live feed: forwarding %s to group %s", self.subject, self.group)
 
     async def _on_message(self, msg: Msg) -> None:
+        # Never suspends: the subscription hands over everything already received before the
+        # sending task runs, and that task takes it all at once.
         try:
-            payload = orjson.loads(msg.data)
+            self._arrived.append((msg.subject, orjson.loads(msg.data)))
         except orjson.JSONDecodeError:
             logger.warning("live feed: dropped a message on %s that is not JSON", msg.subject)
             return
-        await get_channel_layer().group_send(
-            self.group, {"type": LIVE_MESSAGE, "subject": msg.subject, "payload": payload}
-        )
+        if self._sending is None:
+            self._sending = asyncio.ensure_future(self._send_arrived())
+
+    async def _send_arrived(self) -> None:
+        arrived, self._arrived = self._arrived, []
+        self._sending = None
+        layer = get_channel_layer()
+        for frame in self.frames(arrived):
+            await layer.group_send(self.group, {"type": LIVE_FRAME, "text": orjson.dumps(frame).decode()})
 
     async def _on_disconnected(self) -> None:
         if self._closing:
@@ -150,8 +173,8 @@ class GroupForwarder:
 _forwarders: dict[tuple[str, str], GroupForwarder] = {}
 
 
-async def forward_to_group(subject: str, group: str) -> None:
-    """Make sure ``subject`` is forwarded to ``group`` in this process; raises ``NatsUnavailable``.
+async def forward_to_group(subject: str, group: str, *, frames: FrameBuilder) -> None:
+    """Make sure ``subject`` is forwarded to ``group`` as built by ``frames``; raises ``NatsUnavailable``.
 
     Call it before reading the database for a socket, and before adding the socket to the
     group: from then on, nothing committed can slip between the read and the feed.
@@ -160,7 +183,9 @@ async def forward_to_group(subject: str, group: str) -> None:
     forwarder = _forwarders.get((subject, group))
     if forwarder is None or forwarder.loop is not loop:
         # A new event loop (each async test runs on its own) needs its own connection.
-        forwarder = _forwarders[(subject, group)] = GroupForwarder(url=settings.NATS_URL, subject=subject, group=group)
+        forwarder = _forwarders[(subject, group)] = GroupForwarder(
+            url=settings.NATS_URL, subject=subject, group=group, frames=frames
+        )
     await forwarder.ready()
 
 

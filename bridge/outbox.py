@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from bridge.routes import RouteTable
 logger = logging.getLogger("bridge.outbox")
 
 MAX_BACKOFF_SECONDS = 30.0
+DELIVERED, FAILED, PENDING = "delivered", "failed", "pending"
 
 
 def _lease() -> timedelta:
@@ -57,16 +59,20 @@ def outbox_claim_due(*, limit: int) -> list[OutboxMessage]:
 
 
 @transaction.atomic
-def outbox_complete(*, table: RouteTable, message_id: int, reply: Any) -> None:
-    """Apply the reply with the site's ``on_reply`` and mark the message delivered, atomically."""
-    message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
-    if message is None or message.delivered_at:
-        # Already applied by a concurrent send, or withdrawn (its subject was deleted).
-        return
-    table.outbox(message.subject).on_reply(reply)
-    message.delivered_at = timezone.now()
-    message.last_error = ""
-    message.save(update_fields=["delivered_at", "last_error"])
+def outbox_complete(*, table: RouteTable, message: OutboxMessage, reply: Any) -> Any:
+    """Mark the message delivered and apply the reply with the site's ``on_reply``, atomically.
+
+    Returns what ``on_reply`` returned, or None when the reply was not applied here: already
+    applied by a concurrent send, or withdrawn (its subject was deleted). The UPDATE takes
+    the row lock a concurrent send waits on, and matches nothing once that send committed,
+    so a reply is applied once, in one round trip instead of a locking read and a write.
+    """
+    marked = OutboxMessage.objects.filter(pk=message.pk, delivered_at__isnull=True).update(
+        delivered_at=timezone.now(), last_error=""
+    )
+    if not marked:
+        return None
+    return table.outbox(message.subject).on_reply(reply)
 
 
 def outbox_retry_later(*, message_id: int, error: str) -> None:
@@ -100,11 +106,19 @@ def outbox_backlog() -> int:
     return OutboxMessage.objects.filter(delivered_at__isnull=True, failed_at__isnull=True).count()
 
 
-def outbox_deliver_now(*, message: OutboxMessage, timeout: float | None = None) -> bool:
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of a message sent right after its commit."""
+
+    state: str  # "delivered", "failed" (refused for good) or "pending" (left to the relay)
+    applied: Any = None  # what the route's ``on_reply`` returned, when this send applied the reply
+
+
+def outbox_deliver_now(*, message: OutboxMessage, timeout: float | None = None) -> Delivery:
     """Try to deliver a just-committed message from the current (web) process.
 
-    Returns True when the reply was applied. Any failure leaves the message pending for
-    the relay in the bridge process; it is never an error for the caller.
+    Any failure leaves the message pending for the relay in the bridge process; it is
+    never an error for the caller.
     """
     from bridge.client import get_client  # the client pulls in NATS; keep it out of model imports
     from bridge.errors import BridgeError, RemoteError
@@ -116,13 +130,13 @@ def outbox_deliver_now(*, message: OutboxMessage, timeout: float | None = None) 
     except RemoteError as error:
         if error.is_permanent:
             outbox_fail(table=table, message_id=message.pk, error=f"{error} {error.errors or ''}")
-        return False
+            return Delivery(FAILED)
+        return Delivery(PENDING)
     except BridgeError as error:
         logger.warning("%s for %s left to the outbox relay: %s", message.subject, message.key, error)
-        return False
+        return Delivery(PENDING)
     try:
-        outbox_complete(table=table, message_id=message.pk, reply=reply)
+        return Delivery(DELIVERED, outbox_complete(table=table, message=message, reply=reply))
     except Exception:  # e.g. a malformed reply: the relay will try again and log it there
         logger.exception("%s reply for %s could not be applied", message.subject, message.key)
-        return False
-    return True
+        return Delivery(PENDING)

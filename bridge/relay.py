@@ -81,5 +81,5 @@ class OutboxRelay:
             await self.bridge.run_sync(outbox_retry_later, message_id=message.pk, error=str(error))
             return
         MESSAGES.labels(message.subject, "outbox", "delivered").inc()
-        await self.bridge.run_sync(outbox_complete, table=self.table, message_id=message.pk, reply=reply)
+        await self.bridge.run_sync(outbox_complete, table=self.table, message=message, reply=reply)
         logger.info("outbox %s %s delivered (attempt %d)", message.subject, message.key, message.attempts)

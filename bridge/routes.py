@@ -83,12 +83,13 @@ class Event:
 class Outbox:
     """Requests queued in the site's outbox table for ``subject``, and what to do with the answer.
 
-    ``on_reply(reply)`` runs in a transaction once the request is answered; ``on_failure(payload,
-    error)`` once it is refused for good (a 4xx answer).
+    ``on_reply(reply)`` runs in a transaction once the request is answered (what it returns is
+    handed to a web process that sent the request itself); ``on_failure(payload, error)`` once
+    it is refused for good (a 4xx answer).
     """
 
     subject: str
-    on_reply: Callable[[Any], None]
+    on_reply: Callable[[Any], Any]
     on_failure: Callable[[dict[str, Any], str], None] | None = None
 
 

@@ -48,12 +48,11 @@ BASE_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
-    "django_prometheus",
     "bridge",
 ]
 
 MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "bridge.webmetrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "bridge.tracing.TraceIdMiddleware",
@@ -65,7 +64,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 TEMPLATES = [
@@ -92,7 +90,11 @@ def database_from_env(default_name: str) -> dict:
     """
     url = env_str("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{default_name}")
     config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0))
-    config["CONN_HEALTH_CHECKS"] = True
+    # No health check (a ``SELECT 1`` before each request's first query): a connection that
+    # died since the last request fails that one request with a 503 (``bridge.middleware``),
+    # Django then drops it, and the next request connects anew. A round trip per request
+    # is too much to pay for that.
+    config["CONN_HEALTH_CHECKS"] = False
     if config["ENGINE"].endswith("sqlite3"):
         # Several processes write to one file: wait for the lock instead of failing, and
         # take it up front so two writers never deadlock upgrading a read lock.
@@ -137,7 +139,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50, minimum=1),
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["bridge.filters.ListFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

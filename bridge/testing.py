@@ -45,13 +45,15 @@ class NatsServer:
     def __init__(self) -> None:
         self.port = _free_port()
         self.url = f"nats://127.0.0.1:{self.port}"
+        self.monitor_port = _free_port()  # HTTP monitoring (``/connz``): what the server sees
         self._store = tempfile.TemporaryDirectory(prefix="nats-test-")
         self._process: subprocess.Popen | None = None
 
     def start(self) -> NatsServer:
         binary = Path(sysconfig.get_path("scripts")) / "nats-server"
+        listen = ["-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port)]
         self._process = subprocess.Popen(
-            [str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", self._store.name],
+            [str(binary), *listen, "-js", "-sd", self._store.name],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

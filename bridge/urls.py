@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, path
-from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from bridge.webmetrics import metrics_view
 
 
 def api_docs_urlpatterns() -> list[URLPattern]:
@@ -17,4 +18,4 @@ def api_docs_urlpatterns() -> list[URLPattern]:
 
 def metrics_urlpatterns() -> list[URLPattern]:
     """Prometheus metrics of this web process (all gunicorn workers) at ``/metrics``."""
-    return [path("metrics", ExportToDjangoView, name="prometheus-metrics")]
+    return [path("metrics", metrics_view, name="prometheus-metrics")]

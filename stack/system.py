@@ -23,6 +23,9 @@ class Site:
     port: int
     server: str  # "gunicorn" (WSGI) or "daphne" (ASGI: HTTP and WebSockets)
     bridges: int
+    # gunicorn processes unless WEB_WORKERS says otherwise: one per core where HTTP is the hot
+    # path; one for workflows, whose hot path is its bridges (README, Performance).
+    web_workers: int = 2
 
     @property
     def short(self) -> str:
@@ -31,7 +34,7 @@ class Site:
 
 SITES = [
     Site("buildings_site", "buildings", 8001, "gunicorn", bridges=1),
-    Site("workflows_site", "workflows", 8002, "gunicorn", bridges=3),
+    Site("workflows_site", "workflows", 8002, "gunicorn", bridges=3, web_workers=1),
     Site("alarms_site", "alarms", 8003, "daphne", bridges=2),
 ]
 
@@ -89,6 +92,7 @@ class System:
             "NATS_URL": self.nats_url,
             "PYTHONPATH": str(REPO_ROOT),
             "PYTHONUNBUFFERED": "1",
+            "WEB_WORKERS": os.environ.get("WEB_WORKERS", str(site.web_workers)),
             **self.extra_env,
         }
 

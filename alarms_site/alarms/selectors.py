@@ -13,8 +13,9 @@ from django.utils import timezone
 from alarms_site.alarms.models import Alarm, Severity
 
 # How late a live message may arrive after a newer one. Alarms are published right after
-# their commit (with a 5 s timeout), but two replicas' messages can overtake each other, so
-# a page that has seen alarm N may still lack one committed just before it.
+# their commit (with a 5 s timeout), but two replicas' messages can overtake each other, and
+# replicas insert side by side, so an alarm with a lower id than N may commit (a few
+# milliseconds) after it: a page that has seen alarm N may still lack one like that.
 REPLAY_MARGIN = timedelta(seconds=10)
 
 

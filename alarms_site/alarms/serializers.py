@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, Severity
 from bridge.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
+from bridge.serializers import OutputModelSerializer
 
 MAX_ALARM_ID = 2**63 - 1  # a bigint: anything larger would fail the query, not the validation
 # An alarm from year 1 is a broken clock, not history.
@@ -33,7 +34,7 @@ class AlarmEventSerializer(serializers.Serializer):
     )
 
 
-class AlarmOutputSerializer(serializers.ModelSerializer):
+class AlarmOutputSerializer(OutputModelSerializer):
     """An alarm as the REST API and the live page show it."""
 
     acknowledged = serializers.BooleanField(source="is_acknowledged", read_only=True)
@@ -55,7 +56,7 @@ class AlarmOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AlarmAcknowledgementSerializer(serializers.ModelSerializer):
+class AlarmAcknowledgementSerializer(OutputModelSerializer):
     """What changes when an alarm is acknowledged (live pages apply it to the row they show)."""
 
     acknowledged = serializers.BooleanField(source="is_acknowledged", read_only=True)

@@ -2,37 +2,50 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from alarms_site.alarms import live
 from alarms_site.alarms.models import Alarm
+from bridge.inserts import can_insert_new, insert_new
 
 logger = logging.getLogger(__name__)
 
-# Key of the PostgreSQL advisory lock that serializes alarm inserts (any constant will do).
+# Key of the PostgreSQL advisory lock a batch takes when it is tried again after a deadlock.
 _INGEST_LOCK = 7_406_001
+_DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for "deadlock detected"
 
 
-@transaction.atomic
 def alarm_store_batch(*, events: list[dict[str, Any]]) -> list[Alarm]:
-    """Store validated ``alarm.created`` payloads in one transaction; returns the alarms that are new.
+    """Store validated ``alarm.created`` payloads in one statement; returns the alarms that are new.
 
     Events already stored (a redelivery, a re-publish, the same event twice in a batch) are
-    skipped by the unique ``event_id``. Inserts from every bridge replica take one advisory
-    lock until commit, which buys two things: ids are handed out in commit order (so "newer
-    id" means "committed later", which the live page's catch-up relies on), and no one else
-    inserts while we do, so the new rows are exactly those above the highest id seen under
-    the lock. Only those are pushed live, once, after commit; a duplicate handled by the
-    other replica is pushed by neither.
+    skipped by the unique ``event_id``, and only the new alarms are pushed live, once, after
+    commit: a duplicate handled by another replica is pushed by neither. Replicas insert
+    side by side; ids follow commit order closely (a batch commits within milliseconds),
+    which the live page's catch-up allows for (``selectors.REPLAY_MARGIN``).
+
+    Two replicas storing overlapping batches in different orders (redeliveries) can
+    deadlock on each other's uncommitted rows; PostgreSQL then aborts one, which tries
+    again at once holding a lock that lets one such retry in at a time.
     """
+    try:
+        return _store_batch(events=events, serialized=False)
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != _DEADLOCK:
+            raise
+        logger.info("alarm batch deadlocked with another replica's; storing it again")
+        return _store_batch(events=events, serialized=True)
+
+
+def _store_batch(*, events: list[dict[str, Any]], serialized: bool) -> list[Alarm]:
     if not events:
         return []
-    _lock_ingest()
     received_at = timezone.now()
     alarms: dict[Any, Alarm] = {}
     for event in events:
@@ -47,13 +60,28 @@ def alarm_store_batch(*, events: list[dict[str, Any]]) -> list[Alarm]:
                 received_at=received_at,
             ),
         )
-    highest_before = Alarm.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    Alarm.objects.bulk_create(alarms.values(), ignore_conflicts=True)
-    new = list(Alarm.objects.filter(event_id__in=alarms.keys(), id__gt=highest_before).order_by("id"))
+    # On PostgreSQL the batch is one INSERT, atomic by itself: no BEGIN and COMMIT round trips.
+    # A transaction is needed to hold the retry's lock, and for SQLite's read-then-insert.
+    with transaction.atomic() if serialized or not can_insert_new() else contextlib.nullcontext():
+        if serialized:
+            _lock_ingest()
+        new = _insert_new(list(alarms.values()))
+        live.push_created(new)  # once committed: at once when the INSERT was the transaction
     if len(new) < len(events):
         logger.info("stored %d new alarms, %d already known", len(new), len(events) - len(new))
-    live.push_created(new)
     return new
+
+
+def _insert_new(alarms: list[Alarm]) -> list[Alarm]:
+    """Insert the alarms whose event id is unknown; returns those, oldest first."""
+    if can_insert_new():
+        return insert_new(Alarm, alarms, unique_field="event_id")
+    # SQLite (the run command's fallback) lets one writer in at a time from the start of the
+    # transaction, so whatever lies above the highest id seen now is ours.
+    highest_before = Alarm.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    Alarm.objects.bulk_create(alarms, ignore_conflicts=True)
+    event_ids = [alarm.event_id for alarm in alarms]
+    return list(Alarm.objects.filter(event_id__in=event_ids, id__gt=highest_before).order_by("id"))
 
 
 def alarm_acknowledge(*, alarm: Alarm, by: str) -> Alarm:

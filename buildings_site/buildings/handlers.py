@@ -9,10 +9,11 @@ from buildings_site.buildings import services
 from buildings_site.buildings.serializers import WorkflowReplySerializer
 
 
-def workflow_created(reply: Any) -> None:
-    """The workflows service answered ``workflows.create``: attach the workflow."""
+def workflow_created(reply: Any) -> dict[str, Any]:
+    """The workflows service answered ``workflows.create``: attach the workflow, and return it."""
     workflow = validate(WorkflowReplySerializer, reply)
     services.building_workflow_attach(building_id=workflow["buildingId"], workflow_id=workflow["id"])
+    return workflow
 
 
 def workflow_refused(payload: dict[str, Any], reason: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from bridge.fields import StrictCharField, StrictIntegerField
+from bridge.serializers import OutputModelSerializer
 from buildings_site.buildings.models import Building
 
 
@@ -14,7 +15,7 @@ class BuildingInputSerializer(serializers.Serializer):
     name = StrictCharField(min_length=1, max_length=200, trim_whitespace=True)
 
 
-class BuildingOutputSerializer(serializers.ModelSerializer):
+class BuildingOutputSerializer(OutputModelSerializer):
     """A building as the API shows it, with where its workflow stands."""
 
     class Meta:

@@ -7,7 +7,7 @@ import logging
 from django.db import transaction
 
 from bridge.models import OutboxMessage
-from bridge.outbox import outbox_deliver_now, outbox_enqueue
+from bridge.outbox import PENDING, outbox_deliver_now, outbox_enqueue
 from bridge.tracing import current_trace_id
 from buildings_site.buildings.models import Building, WorkflowStatus
 
@@ -22,29 +22,37 @@ def first_workflow_key(building_id: int) -> str:
     return f"building-{building_id}-first-workflow"
 
 
-@transaction.atomic
 def building_create(*, name: str) -> Building:
     """Save the building and, in the same transaction, its request for a first workflow."""
+    return _building_create(name=name)[0]
+
+
+@transaction.atomic
+def _building_create(*, name: str) -> tuple[Building, OutboxMessage]:
     building = Building.objects.create(name=name)
-    outbox_enqueue(
+    message = outbox_enqueue(
         subject=WORKFLOWS_CREATE,
         payload={"name": FIRST_WORKFLOW_NAME, "buildingId": building.pk},
         key=first_workflow_key(building.pk),
         trace_id=current_trace_id(),
     )
-    return building
+    return building, message
 
 
 def building_create_with_workflow(*, name: str) -> Building:
     """Create a building and ask for its workflow at once.
 
     When the workflows service is down or slow, the building is still saved and shown as
-    pending; the bridge's outbox relay finishes the job later.
+    pending; the bridge's outbox relay finishes the job later. On the usual path the
+    building is shown as it was just written, without reading it back.
     """
-    building = building_create(name=name)
-    message = OutboxMessage.objects.get(key=first_workflow_key(building.pk))
-    outbox_deliver_now(message=message)
-    building.refresh_from_db()  # the answer (a workflow, or a refusal) is applied in the database
+    building, message = _building_create(name=name)
+    delivery = outbox_deliver_now(message=message)
+    if delivery.applied is not None:  # the workflow ``handlers.workflow_created`` attached
+        building.workflow_id = delivery.applied["id"]
+        building.workflow_status = WorkflowStatus.CREATED
+    elif delivery.state != PENDING:  # refused for good, or applied by the relay meanwhile
+        building.refresh_from_db(fields=["workflow_id", "workflow_status"])
     return building
 
 

@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 def create_workflows(requests: list[tuple[dict[str, Any], Meta]]) -> list[dict[str, Any]]:
-    """``workflows.create`` for the requests that arrived together: one transaction for all."""
+    """``workflows.create`` for the requests that arrived together: one insert for all."""
     new = [NewWorkflow(p["name"], p["building_id"], meta.idempotency_key) for p, meta in requests]
     workflows = workflow_create_many(new=new)
     for workflow, (_, meta) in zip(workflows, requests, strict=True):
@@ -24,4 +24,4 @@ def create_workflows(requests: list[tuple[dict[str, Any], Meta]]) -> list[dict[s
             meta.idempotency_key,
             extra={"trace_id": meta.trace_id},
         )
-    return [WorkflowReplySerializer(workflow).data for workflow in workflows]
+    return WorkflowReplySerializer(workflows, many=True).data

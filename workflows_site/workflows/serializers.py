@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from bridge.fields import MAX_BIGINT, StrictCharField, StrictIntegerField
+from bridge.serializers import OutputModelSerializer
 from workflows_site.workflows.models import Workflow, WorkflowStatus
 
 
@@ -24,7 +25,7 @@ class WorkflowCreateMessageSerializer(WorkflowInputSerializer):
     buildingId = StrictIntegerField(min_value=1, max_value=MAX_BIGINT, source="building_id")  # noqa: N815 - wire name
 
 
-class WorkflowOutputSerializer(serializers.ModelSerializer):
+class WorkflowOutputSerializer(OutputModelSerializer):
     """A workflow as the REST API shows it."""
 
     class Meta:
@@ -33,7 +34,7 @@ class WorkflowOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WorkflowReplySerializer(serializers.ModelSerializer):
+class WorkflowReplySerializer(OutputModelSerializer):
     """``workflows.create`` reply: ``{"id": int, "name": str, "buildingId": int}``."""
 
     buildingId = serializers.IntegerField(source="building_id")  # noqa: N815 - wire name

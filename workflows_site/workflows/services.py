@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from bridge.inserts import can_insert_new, insert_new
 from workflows_site.workflows.models import Workflow
 
 
@@ -42,32 +43,42 @@ def workflow_create(
         return Workflow.objects.get(idempotency_key=idempotency_key)
 
 
-@transaction.atomic
 def workflow_create_many(*, new: list[NewWorkflow]) -> list[Workflow]:
-    """Create many workflows in one transaction, idempotently; results in the order given.
+    """Create many workflows idempotently; results in the order given.
 
-    Keyed rows are inserted with ON CONFLICT DO NOTHING and read back by key, so a key
-    already stored (or stored at this moment by another replica, whose commit PostgreSQL
-    waits for) yields the existing workflow, and a key repeated within the batch yields
-    one workflow.
+    A key already stored (or being stored at this moment by another replica, whose commit
+    PostgreSQL waits for) yields the existing workflow, and a key repeated within the batch
+    yields one workflow. On PostgreSQL the keyed rows take one statement that returns the
+    rows it inserted; only keys it skipped (retries, which are rare) are read back. No
+    transaction around it: each statement is atomic, and should the unkeyed insert fail
+    after the keyed one, retrying the keyed requests returns the workflows already made.
     """
-    keys = list(dict.fromkeys(item.idempotency_key for item in new if item.idempotency_key))
-    by_key = {w.idempotency_key: w for w in Workflow.objects.filter(idempotency_key__in=keys)}
-    missing = {}
+    first_by_key: dict[str, NewWorkflow] = {}
     for item in new:
-        if item.idempotency_key and item.idempotency_key not in by_key:
-            missing.setdefault(item.idempotency_key, item)
-    if missing:
-        Workflow.objects.bulk_create(
-            [Workflow(name=i.name, building_id=i.building_id, idempotency_key=k) for k, i in missing.items()],
-            ignore_conflicts=True,
-        )
-        by_key.update((w.idempotency_key, w) for w in Workflow.objects.filter(idempotency_key__in=list(missing)))
+        if item.idempotency_key:
+            first_by_key.setdefault(item.idempotency_key, item)
+    keyed = [Workflow(name=i.name, building_id=i.building_id, idempotency_key=k) for k, i in first_by_key.items()]
+    by_key = _insert_keyed(keyed)
     unkeyed = Workflow.objects.bulk_create(
         [Workflow(name=item.name, building_id=item.building_id) for item in new if not item.idempotency_key]
     )
     unkeyed_iter = iter(unkeyed)
     return [by_key[item.idempotency_key] if item.idempotency_key else next(unkeyed_iter) for item in new]
+
+
+def _insert_keyed(workflows: list[Workflow]) -> dict[str, Workflow]:
+    """Insert workflows whose key is new; returns every given key's workflow, new or stored."""
+    if not workflows:
+        return {}
+    if can_insert_new():
+        by_key = {w.idempotency_key: w for w in insert_new(Workflow, workflows, unique_field="idempotency_key")}
+    else:
+        Workflow.objects.bulk_create(workflows, ignore_conflicts=True)
+        by_key = {}
+    known = [w.idempotency_key for w in workflows if w.idempotency_key not in by_key]
+    if known:
+        by_key.update((w.idempotency_key, w) for w in Workflow.objects.filter(idempotency_key__in=known))
+    return by_key
 
 
 def workflow_update(*, workflow: Workflow, **fields: object) -> Workflow:

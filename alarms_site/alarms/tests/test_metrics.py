@@ -12,4 +12,4 @@ class MetricsTests(TestCase):
         response = self.client.get("/metrics")
 
         self.assertEqual(response.status_code, 200)
-        self.assertIn(b"django_http_requests_total_by_method_total", response.content)
+        self.assertIn(b"django_http_requests_total_by_view_transport_method_total", response.content)

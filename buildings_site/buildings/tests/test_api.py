@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import orjson
+from django.db import connection
 from django.test import TestCase, TransactionTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from bridge.models import OutboxMessage
 from bridge.testing import NatsTestMixin, Responder, SignedInMixin
 from buildings_site.buildings.models import Building
-from buildings_site.buildings.services import first_workflow_key
+from buildings_site.buildings.services import building_create_with_workflow, first_workflow_key
 
 
 def workflow_reply(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
@@ -113,6 +115,15 @@ class BuildingWorkflowTests(SignedInMixin, NatsTestMixin, TransactionTestCase):
         self.assertEqual(headers["Trace-Id"], "trace-abc-123")
         self.assertEqual(response["X-Trace-Id"], "trace-abc-123")
 
+    def test_it_creates_and_attaches_in_two_short_transactions_without_reading_anything_back(self):
+        with Responder(self.nats.url, "workflows.create", workflow_reply), CaptureQueriesContext(connection) as queries:
+            building = building_create_with_workflow(name="HQ")
+        self.assertEqual((building.workflow_status, building.workflow_id), ("created", 900 + building.pk))
+        building.refresh_from_db()
+        self.assertEqual((building.workflow_status, building.workflow_id), ("created", 900 + building.pk))
+        statements = [query["sql"].split()[0] for query in queries.captured_queries]
+        self.assertEqual(statements, ["BEGIN", "INSERT", "INSERT", "COMMIT", "BEGIN", "UPDATE", "UPDATE", "COMMIT"])
+
     def test_it_marks_the_workflow_failed_when_the_workflows_service_refuses_for_good(self):
         def refuse(body, headers):
             return orjson.dumps({"error": {"status": 400, "message": "Invalid payload"}}), {
@@ -133,3 +144,17 @@ class MetricsTests(SignedInMixin, TestCase):
         response = self.client.get("/metrics")
         self.assertEqual(response.status_code, 200)
         self.assertIn("django_http_requests_total_by_view_transport_method_total", response.content.decode())
+
+    def test_it_counts_responses_by_status_and_times_them_by_view(self):
+        building = Building.objects.create(name="B")
+        self.client.get(f"/api/buildings/{building.pk}/")
+        self.client.get("/api/buildings/99999/")
+        metrics = self.client.get("/metrics").content.decode()
+        responses = (
+            'django_http_responses_total_by_status_view_method_total{method="GET",status="%s",view="building-detail"}'
+        )
+        self.assertIn(responses % "200", metrics)
+        self.assertIn(responses % "404", metrics)
+        self.assertIn(
+            'django_http_requests_latency_seconds_by_view_method_count{method="GET",view="building-detail"}', metrics
+        )

@@ -36,6 +36,13 @@ class WorkflowApiTests(SignedInMixin, TestCase):
         self.assertEqual(body["count"], 2)
         self.assertEqual({w["building_id"] for w in body["results"]}, {1})
 
+    def test_it_applies_list_filters_to_lists_only_not_to_one_workflow(self):
+        workflow = Workflow.objects.create(name="W", building_id=1)
+        self.assertEqual(self.client.get("/api/workflows/?building_id=2").json()["count"], 0)
+        response = self.client.get(f"/api/workflows/{workflow.pk}/?building_id=2")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["id"], workflow.pk)
+
     def test_it_answers_404_for_unknown_and_non_numeric_ids(self):
         self.assertEqual(self.client.get("/api/workflows/12345/").status_code, 404)
         self.assertEqual(self.client.get("/api/workflows/abc/").status_code, 404)
