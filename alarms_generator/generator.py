@@ -16,14 +16,15 @@ import uuid
 from collections import Counter
 from typing import Any
 
-import nats
 import nats.errors
 import orjson
 from nats.aio.client import Client
 
 from alarms_generator.alarms import new_alarm
 from alarms_generator.options import Options
+from bridge.connection import open_connection, redact_url
 from bridge.envelope import nest_event
+from bridge.errors import NatsAuthorizationFailed
 from bridge.shutdown import on_stop_signals
 from bridge.tracing import TRACE_HEADER
 
@@ -63,9 +64,13 @@ class Generator:
             self.stopping.set()
 
     async def run(self) -> int:
-        """Publish until done or stopped; returns the exit code."""
+        """Publish until done or stopped; returns the exit code (1: NATS refused our user)."""
         async with contextlib.AsyncExitStack() as stack:
-            nc = await self.connect()
+            try:
+                nc = await self.connect()
+            except NatsAuthorizationFailed as error:
+                logger.error("%s", error)
+                return 1
             if nc is None:
                 return 0
             stack.push_async_callback(self._drain, nc)
@@ -76,7 +81,7 @@ class Generator:
                 self.options.interval,
                 self.options.burst,
                 *self.options.buildings,
-                self.options.nats_url,
+                redact_url(self.options.nats_url),
             )
             while not self.stopping.is_set() and not self.done:
                 await self.tick(js)
@@ -94,15 +99,16 @@ class Generator:
         """Connect, retrying (with a clear message) until NATS answers or we are stopped.
 
         nats.py itself retries the first connection forever when reconnects are unlimited;
-        racing it against ``stopping`` keeps SIGTERM working while NATS is away.
+        racing it against ``stopping`` keeps SIGTERM working while NATS is away. A refused
+        user or password raises ``NatsAuthorizationFailed``: no retry would fix it.
         """
         connecting = asyncio.create_task(
-            nats.connect(
-                servers=[server.strip() for server in self.options.nats_url.split(",") if server.strip()],
+            open_connection(
+                self.options.nats_url,
                 name="alarms-generator",
+                user=self.options.nats_user,
+                password=self.options.nats_password,
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                allow_reconnect=True,
-                max_reconnect_attempts=-1,
                 reconnect_time_wait=RECONNECT_SECONDS,
                 error_cb=self._on_error,
                 disconnected_cb=self._on_disconnected,
@@ -118,7 +124,7 @@ class Generator:
         nc = connecting.result()
         self._connected_once = True
         if self._unreachable_since is not None:
-            logger.info("NATS at %s answers now", self.options.nats_url)
+            logger.info("NATS at %s answers now", redact_url(self.options.nats_url))
         return nc
 
     async def tick(self, js: Any) -> None:
@@ -181,7 +187,10 @@ class Generator:
             self._unreachable_since = self._unreachable_since or now
             self._unreachable_logged = now
             logger.error(
-                "NATS is unreachable at %s (%s); retrying every %.1fs", self.options.nats_url, reason, RECONNECT_SECONDS
+                "NATS is unreachable at %s (%s); retrying every %.1fs",
+                redact_url(self.options.nats_url),
+                reason,
+                RECONNECT_SECONDS,
             )
 
     async def _on_disconnected(self) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Options:
     nats_url: str
+    nats_user: str
+    nats_password: str = field(repr=False)
     subject: str
     interval: float
     count: int
@@ -52,6 +54,10 @@ def parse_options(argv: list[str] | None = None) -> Options:
         prog="python -m alarms_generator", description="Publish realistic alarm.created events through NATS JetStream."
     )
     parser.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    # The password comes from NATS_PASSWORD only: a command line is visible to every user of the host.
+    parser.add_argument(
+        "--nats-user", default=os.environ.get("NATS_USER", ""), help="NATS user (password: NATS_PASSWORD)"
+    )
     parser.add_argument("--subject", default="alarm.created")
     pace = parser.add_mutually_exclusive_group()
     pace.add_argument("--interval", type=positive(float), default=10.0, help="seconds between ticks (default 10)")
@@ -66,9 +72,14 @@ def parse_options(argv: list[str] | None = None) -> Options:
         parser.error("--burst must be at least 1")
     if args.rate is not None and args.rate <= 0:
         parser.error("--rate must be more than 0")
+    password = os.environ.get("NATS_PASSWORD", "")
+    if password and not args.nats_user:
+        parser.error("NATS_PASSWORD is set but no NATS user is (set NATS_USER or --nats-user)")
     interval = 1.0 / args.rate if args.rate else args.interval
     return Options(
         nats_url=args.nats_url,
+        nats_user=args.nats_user,
+        nats_password=password,
         subject=args.subject,
         interval=interval,
         count=args.count,

@@ -18,7 +18,7 @@ import orjson
 from django.conf import settings
 from nats.aio.client import Client
 
-from bridge.connection import connect, request_headers, send_request
+from bridge.connection import connect, redact_url, request_headers, send_request
 from bridge.errors import NatsTimeout, NatsUnavailable
 from bridge.tracing import TRACE_HEADER, current_trace_id
 
@@ -26,9 +26,11 @@ from bridge.tracing import TRACE_HEADER, current_trace_id
 class SyncNatsClient:
     """A thread-safe, blocking facade over one asyncio NATS connection."""
 
-    def __init__(self, url: str, *, name: str) -> None:
+    def __init__(self, url: str, *, name: str, user: str = "", password: str = "") -> None:
         self.url = url
         self.name = name
+        self.user = user
+        self._password = password
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._nc: Client | None = None
@@ -86,9 +88,16 @@ class SyncNatsClient:
             # last connection would be left open, unused and never closed.
             async with self._connecting:
                 if self._nc is None or self._nc.is_closed:
-                    self._nc = await connect(self.url, name=self.name, retry_forever=False, connect_timeout=1.0)
+                    self._nc = await connect(
+                        self.url,
+                        name=self.name,
+                        user=self.user,
+                        password=self._password,
+                        retry_forever=False,
+                        connect_timeout=1.0,
+                    )
         if not self._nc.is_connected:
-            raise NatsUnavailable(f"NATS connection to {self.url} is down (reconnecting)")
+            raise NatsUnavailable(f"NATS connection to {redact_url(self.url)} is down (reconnecting)")
         return await operation(self._nc)
 
     def _run(self, coroutine: Any, timeout: float) -> Any:
@@ -102,7 +111,7 @@ class SyncNatsClient:
         except TimeoutError:
             raise NatsTimeout("NATS call timed out") from None
         except OSError as error:
-            raise NatsUnavailable(f"NATS unreachable at {self.url}: {error}") from None
+            raise NatsUnavailable(f"NATS unreachable at {redact_url(self.url)}: {error}") from None
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -125,7 +134,12 @@ def get_client() -> SyncNatsClient:
     global _client
     with _client_lock:
         if _client is None:
-            _client = SyncNatsClient(settings.NATS_URL, name=settings.BRIDGE_NAME or settings.ROOT_URLCONF)
+            _client = SyncNatsClient(
+                settings.NATS_URL,
+                name=settings.BRIDGE_NAME or settings.ROOT_URLCONF,
+                user=settings.NATS_USER,
+                password=settings.NATS_PASSWORD,
+            )
         return _client
 
 

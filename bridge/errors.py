@@ -51,6 +51,10 @@ class NatsUnavailable(BridgeError):
     """The NATS server cannot be reached, or no service answers the subject."""
 
 
+class NatsAuthorizationFailed(NatsUnavailable):
+    """The NATS server refused this process's user or password (a configuration error, not an outage)."""
+
+
 class NatsTimeout(BridgeError):
     """The service did not answer within the timeout."""
 

@@ -31,7 +31,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import nats
 import nats.errors
 import orjson
 from channels.layers import get_channel_layer
@@ -41,7 +40,8 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from bridge.client import get_client
-from bridge.errors import BridgeError, NatsUnavailable
+from bridge.connection import open_connection, redact_url
+from bridge.errors import BridgeError, NatsAuthorizationFailed, NatsUnavailable
 
 logger = logging.getLogger("bridge.live")
 
@@ -78,8 +78,12 @@ def publish_now(subject: str, payload: Any) -> None:
 class GroupForwarder:
     """One subscription of this process, copied into one Channels group."""
 
-    def __init__(self, *, url: str, subject: str, group: str, frames: FrameBuilder) -> None:
+    def __init__(
+        self, *, url: str, subject: str, group: str, frames: FrameBuilder, user: str = "", password: str = ""
+    ) -> None:
         self.url = url
+        self.user = user
+        self._password = password
         self.subject = subject
         self.group = group
         self.frames = frames
@@ -101,15 +105,18 @@ class GroupForwarder:
                 self._starting = asyncio.ensure_future(self._start())
             try:
                 await asyncio.shield(self._starting)
+            except NatsAuthorizationFailed:
+                self._starting = None
+                raise
             except Exception as error:
                 self._starting = None
-                raise NatsUnavailable(f"live feed cannot reach NATS at {self.url}: {error!r}") from None
+                raise NatsUnavailable(f"live feed cannot reach NATS at {redact_url(self.url)}: {error!r}") from None
         if not self.nc.is_connected:
-            raise NatsUnavailable(f"live feed is reconnecting to NATS at {self.url}")
+            raise NatsUnavailable(f"live feed is reconnecting to NATS at {redact_url(self.url)}")
         try:
             await self.nc.flush(timeout=READY_TIMEOUT_SECONDS)
         except (nats.errors.Error, TimeoutError) as error:
-            raise NatsUnavailable(f"live feed cannot reach NATS at {self.url}: {error!r}") from None
+            raise NatsUnavailable(f"live feed cannot reach NATS at {redact_url(self.url)}: {error!r}") from None
 
     async def close(self) -> None:
         """Unsubscribe and close (tests; daphne just exits)."""
@@ -120,15 +127,14 @@ class GroupForwarder:
             await self.nc.close()
 
     async def _start(self) -> None:
-        # nats.connect retries forever with unlimited reconnects, so bound the first attempt.
+        # The connection retries forever with unlimited reconnects, so bound the first attempt.
         nc = await asyncio.wait_for(
-            nats.connect(
-                servers=[server.strip() for server in self.url.split(",") if server.strip()],
+            open_connection(
+                self.url,
                 name=f"{settings.ROOT_URLCONF} live",
+                user=self.user,
+                password=self._password,
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                allow_reconnect=True,
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=0.5,
                 error_cb=self._on_error,
                 disconnected_cb=self._on_disconnected,
                 reconnected_cb=self._on_reconnected,
@@ -184,7 +190,12 @@ async def forward_to_group(subject: str, group: str, *, frames: FrameBuilder) ->
     if forwarder is None or forwarder.loop is not loop:
         # A new event loop (each async test runs on its own) needs its own connection.
         forwarder = _forwarders[(subject, group)] = GroupForwarder(
-            url=settings.NATS_URL, subject=subject, group=group, frames=frames
+            url=settings.NATS_URL,
+            subject=subject,
+            group=group,
+            frames=frames,
+            user=settings.NATS_USER,
+            password=settings.NATS_PASSWORD,
         )
     await forwarder.ready()
 

@@ -45,10 +45,14 @@ class Bridge:
         name: str,
         concurrency: int,
         request_timeout: float,
+        nats_user: str = "",
+        nats_password: str = "",
         shutdown_grace: float = 30.0,
     ) -> None:
         self.table = table
         self.nats_url = nats_url
+        self.nats_user = nats_user
+        self._nats_password = nats_password
         self.name = name
         self.concurrency = concurrency
         self.request_timeout = request_timeout
@@ -92,7 +96,10 @@ class Bridge:
             self.stopping.set()
 
     async def run(self, ready: Callable[[], None] | None = None) -> int:
-        """Serve until ``stop()``; returns the process exit code."""
+        """Serve until ``stop()``; returns the process exit code.
+
+        Raises ``NatsAuthorizationFailed`` when the server refuses the bridge's user.
+        """
         nc = await self._connect_or_stop()
         if nc is None:
             return 0
@@ -116,7 +123,14 @@ class Bridge:
 
     async def _connect_or_stop(self) -> Client | None:
         connecting = asyncio.create_task(
-            connect(self.nats_url, name=self.name, retry_forever=True, closing=self.stopping.is_set)
+            connect(
+                self.nats_url,
+                name=self.name,
+                user=self.nats_user,
+                password=self._nats_password,
+                retry_forever=True,
+                closing=self.stopping.is_set,
+            )
         )
         stopping = asyncio.create_task(self.stopping.wait())
         await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)

@@ -156,6 +156,12 @@ ADMIN_PASSWORD = env_str("DJANGO_ADMIN_PASSWORD", "")
 
 # NATS, used only through the bridge package.
 NATS_URL = env_str("NATS_URL", "nats://127.0.0.1:4222")
+# This process's NATS user (deploy/nats/auth.conf lets each one use only its own subjects).
+# Kept out of NATS_URL so that the URL, which logs and health checks print, holds no secret.
+NATS_USER = env_str("NATS_USER", "")
+NATS_PASSWORD = env_str("NATS_PASSWORD", "")
+if NATS_PASSWORD and not NATS_USER:
+    raise ImproperlyConfigured("NATS_PASSWORD is set but NATS_USER is not: set both, or neither")
 NATS_REQUEST_TIMEOUT = env_float("NATS_REQUEST_TIMEOUT", 2.0, minimum=0.05)
 BRIDGE_CONCURRENCY = env_int("BRIDGE_CONCURRENCY", 32, minimum=1)
 BRIDGE_NAME = env_str("BRIDGE_NAME", "")

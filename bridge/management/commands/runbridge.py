@@ -7,8 +7,9 @@ import os
 import socket
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from bridge.errors import NatsAuthorizationFailed
 from bridge.metrics import serve_metrics
 from bridge.routes import load_routes
 from bridge.runner import Bridge
@@ -34,6 +35,8 @@ class Command(BaseCommand):
             name=name,
             concurrency=options["concurrency"],
             request_timeout=settings.NATS_REQUEST_TIMEOUT,
+            nats_user=settings.NATS_USER,
+            nats_password=settings.NATS_PASSWORD,
         )
 
         serve_metrics(settings.BRIDGE_METRICS_PORT)
@@ -42,6 +45,10 @@ class Command(BaseCommand):
             bridge.install_signal_handlers()
             return await bridge.run()
 
-        code = asyncio.run(main())
+        try:
+            code = asyncio.run(main())
+        except NatsAuthorizationFailed as error:
+            # One clear line and exit 1: retrying a refused password would only hide it.
+            raise CommandError(str(error)) from None
         if code:
             raise SystemExit(code)
