@@ -19,6 +19,7 @@ import orjson
 from bench import children, cpu
 from bench.harness import Context, alarms_missing
 from bench.results import Figure, skipped, spread
+from bridge.connection import redact_url
 
 SUBJECT = "alarm.created"
 ALARMS = "alarms_site"
@@ -140,7 +141,8 @@ def ingest_run(context: Context, replicas: int, count: int, **during: Any) -> di
         "client_cpu_share": finished.cpu_share,
         "bridges_stop_seconds": stop_seconds,
         "bridges_alive": sum(proc.alive() for proc in context.stack.bridges[ALARMS]),
-        "command": " ".join(children.python_client("alarm-publish", params)),
+        # As it was run, but with the URL's (per-run) admin password masked: results are kept.
+        "command": " ".join(children.python_client("alarm-publish", {**params, "url": redact_url(params["url"])})),
     }
 
 

@@ -70,13 +70,23 @@ class BenchStack:
         WORK_DIR.mkdir(parents=True)
         self.group = ProcGroup(WORK_DIR / "logs")
         self.nats_port = infra.free_port()
-        self.nats_url = infra.start_embedded_nats(self.group, port=self.nats_port, store_dir=WORK_DIR / "jetstream")
+        # The shipped NATS users, as the run command has them; the benchmarks' own clients log in as admin.
+        nats_auth = infra.NatsAuth.generate()
+        url = infra.start_embedded_nats(
+            self.group, port=self.nats_port, store_dir=WORK_DIR / "jetstream", auth=nats_auth
+        )
+        self.nats_url = nats_auth.url_as(url, "admin")
         self.nats = self.group.procs[-1]
         self.sites = list(SITES)
         self.database_urls = {s.package: infra.database_url(ADMIN_URL, database_name(s)) for s in self.sites}
         ports = {s.package: infra.free_port() for s in self.sites}
         self.system = System(
-            self.group, nats_url=self.nats_url, database_urls=self.database_urls, ports=ports, extra_env=extra_env
+            self.group,
+            nats_url=self.nats_url,
+            nats_auth=nats_auth,
+            database_urls=self.database_urls,
+            ports=ports,
+            extra_env=extra_env,
         )
         self.webs: dict[str, Proc] = {}
         self.bridges: dict[str, list[Proc]] = {s.package: [] for s in self.sites}

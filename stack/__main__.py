@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bridge.connection import redact_url
 from stack import infra
 from stack.procs import ProcGroup
 from stack.system import REPO_ROOT, SITES, System
@@ -21,17 +22,40 @@ log = logging.getLogger("stack")
 
 VAR = REPO_ROOT / "var"
 POSTGRES_ADMIN_URL = os.environ.get("POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-NATS_URL = os.environ.get("NATS_URL", "nats://127.0.0.1:4222")
+NATS_URL = os.environ.get("NATS_URL", "")
+NATS_PASSWORDS = VAR / "nats-passwords.env"
 
 
-def choose_nats(group: ProcGroup) -> str:
-    """The configured NATS when reachable, else an embedded server on the same port."""
-    if infra.nats_reachable(NATS_URL):
-        log.info("using NATS at %s", NATS_URL)
-        return NATS_URL
-    port = urlparse(NATS_URL).port or 4222
-    log.info("no NATS at %s: starting an embedded server with JetStream", NATS_URL)
-    return infra.start_embedded_nats(group, port=port, store_dir=VAR / "nats")
+def choose_nats(group: ProcGroup) -> tuple[str, infra.NatsAuth | None]:
+    """NATS for the run, and the passwords of its users.
+
+    With no ``NATS_URL`` set, an embedded server with the shipped authorization config and
+    new random passwords, so a local run is checked as strictly as production. With
+    ``NATS_URL`` set, that server as it is: each process logs in as its own user when every
+    ``<USER>_NATS_PASSWORD`` is set too (as in compose's .env), else with the NATS_USER and
+    NATS_PASSWORD of this environment, if any.
+    """
+    if NATS_URL:
+        auth = infra.NatsAuth.from_env(os.environ)
+        login = "each process as its own user" if auth else "as NATS_USER, if set"
+        log.info("using NATS at %s (%s)", redact_url(NATS_URL), login)
+        return NATS_URL, auth
+    auth = infra.NatsAuth.generate()
+    port = infra.free_port() if infra.reachable("127.0.0.1", 4222) else 4222
+    url = infra.start_embedded_nats(group, port=port, store_dir=VAR / "nats", auth=auth)
+    save_nats_passwords(auth)
+    log.info("started NATS with JetStream at %s; every process logs in as its own user", url)
+    log.info("NATS passwords of this run (user admin for the nats CLI) are in %s", NATS_PASSWORDS)
+    return auth.url_as(url, "admin"), auth
+
+
+def save_nats_passwords(auth: infra.NatsAuth) -> None:
+    """Write this run's passwords where only their owner can read them (never to the console)."""
+    NATS_PASSWORDS.parent.mkdir(parents=True, exist_ok=True)
+    NATS_PASSWORDS.unlink(missing_ok=True)
+    descriptor = os.open(NATS_PASSWORDS, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.writelines(f"{name}={value}\n" for name, value in auth.server_env().items())
 
 
 def choose_databases() -> dict[str, str]:
@@ -55,7 +79,8 @@ def run() -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        system = System(group, nats_url=choose_nats(group), database_urls=choose_databases())
+        nats_url, nats_auth = choose_nats(group)
+        system = System(group, nats_url=nats_url, nats_auth=nats_auth, database_urls=choose_databases())
         logins = {}
         for site in SITES:
             system.migrate(site)
@@ -85,8 +110,9 @@ def run() -> int:
 
 def services() -> int:
     """For the tests: start an embedded NATS on the configured port if none answers, check PostgreSQL."""
-    if not infra.nats_reachable(NATS_URL):
-        port = urlparse(NATS_URL).port or 4222
+    nats_url = NATS_URL or "nats://127.0.0.1:4222"
+    if not infra.nats_reachable(nats_url):
+        port = urlparse(nats_url).port or 4222
         store = VAR / "nats-test"
         store.mkdir(parents=True, exist_ok=True)
         log_file = open(VAR / "nats-test.log", "ab")  # noqa: SIM115 - handed to the daemon
@@ -96,8 +122,8 @@ def services() -> int:
             stderr=log_file,
             start_new_session=True,
         )
-        infra.wait_for(lambda: infra.nats_reachable(NATS_URL), timeout=20, what="embedded NATS")
-        log.info("started an embedded NATS server at %s (left running)", NATS_URL)
+        infra.wait_for(lambda: infra.nats_reachable(nats_url), timeout=20, what="embedded NATS")
+        log.info("started an embedded NATS server at %s (left running)", nats_url)
     if not infra.postgres_reachable(POSTGRES_ADMIN_URL):
         log.error("PostgreSQL is not reachable at %s: start it or set POSTGRES_ADMIN_URL", POSTGRES_ADMIN_URL)
         return 1

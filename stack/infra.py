@@ -2,16 +2,78 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
+import string
 import sysconfig
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 import psycopg
 from psycopg import sql
 
+from bridge.connection import server_list, without_login
 from stack.procs import ProcGroup, Spec
+
+# The NATS users of the shipped authorization config, each with its own subjects.
+AUTH_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "nats" / "auth.conf"
+NATS_USERS = ("buildings", "workflows", "alarms", "generator", "admin")
+
+
+@dataclass(frozen=True)
+class NatsAuth:
+    """A password for each user of ``deploy/nats/auth.conf``: what the server checks, what each process sends."""
+
+    passwords: dict[str, str] = field(repr=False)
+
+    @classmethod
+    def generate(cls) -> NatsAuth:
+        """New random passwords, one per user."""
+        return cls({user: new_nats_password() for user in NATS_USERS})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> NatsAuth | None:
+        """The passwords from ``<USER>_NATS_PASSWORD`` (as in compose's .env); None unless all are set."""
+        passwords = {user: environ.get(password_variable(user), "") for user in NATS_USERS}
+        return cls(passwords) if all(passwords.values()) else None
+
+    def server_env(self) -> dict[str, str]:
+        """The nats-server process's environment, which auth.conf reads the passwords from."""
+        return {password_variable(user): password for user, password in self.passwords.items()}
+
+    def client_env(self, user: str) -> dict[str, str]:
+        """The environment that makes a process of the system connect as ``user``."""
+        return {"NATS_USER": user, "NATS_PASSWORD": self.passwords[user]}
+
+    def url_as(self, url: str, user: str) -> str:
+        """``url`` (one server or a cluster's list) logging in as ``user``: for test clients and operators."""
+        return ",".join(
+            server.replace("://", f"://{user}:{self.passwords[user]}@", 1) for server in server_list(without_login(url))
+        )
+
+
+def new_nats_password(length: int = 40) -> str:
+    """A random password that nats-server reads back as itself: a letter, then letters and digits.
+
+    auth.conf's ``$VARIABLE`` is parsed as a config value, not taken as text: ``12345``
+    would become a number, ``-x...`` a parse error, and ``1k`` 1024. It also sits in test
+    clients' URLs, where only unreserved characters are safe.
+    """
+    alphanumeric = string.ascii_letters + string.digits
+    return secrets.choice(string.ascii_letters) + "".join(secrets.choice(alphanumeric) for _ in range(length - 1))
+
+
+def password_variable(user: str) -> str:
+    """``buildings`` -> ``BUILDINGS_NATS_PASSWORD``, the name auth.conf reads."""
+    return f"{user.upper()}_NATS_PASSWORD"
+
+
+def permission_violations(server_log: str) -> list[str]:
+    """The lines of a nats-server log where it refused a publish or a subscription."""
+    return [line for line in server_log.splitlines() if "Publish Violation" in line or "Subscription Violation" in line]
 
 
 def nats_binary() -> str:
@@ -43,10 +105,14 @@ def nats_reachable(url: str) -> bool:
     return reachable(parsed.hostname or "127.0.0.1", parsed.port or 4222)
 
 
-def embedded_nats_spec(*, port: int, store_dir: Path, name: str = "nats", extra: list[str] | None = None) -> Spec:
-    """A real nats-server with JetStream on, listening on loopback only."""
+def embedded_nats_spec(
+    *, port: int, store_dir: Path, name: str = "nats", extra: list[str] | None = None, auth: NatsAuth | None = None
+) -> Spec:
+    """A real nats-server with JetStream on, listening on loopback only; with ``auth``, the shipped users only."""
+    login = ["-c", str(AUTH_CONFIG)] if auth else []
     argv = [
         nats_binary(),
+        *login,
         "-a",
         "127.0.0.1",
         "-p",
@@ -58,12 +124,14 @@ def embedded_nats_spec(*, port: int, store_dir: Path, name: str = "nats", extra:
         name,
         *(extra or []),
     ]
-    return Spec(name=name, argv=argv, ready_log="Server is ready")
+    return Spec(name=name, argv=argv, env=auth.server_env() if auth else {}, ready_log="Server is ready")
 
 
-def start_embedded_nats(group: ProcGroup, *, port: int, store_dir: Path, name: str = "nats") -> str:
-    """Start an embedded NATS server in ``group`` and return its URL once it is ready."""
-    proc = group.start(embedded_nats_spec(port=port, store_dir=store_dir, name=name))
+def start_embedded_nats(
+    group: ProcGroup, *, port: int, store_dir: Path, name: str = "nats", auth: NatsAuth | None = None
+) -> str:
+    """Start an embedded NATS server in ``group`` and return its URL (no login in it) once it is ready."""
+    proc = group.start(embedded_nats_spec(port=port, store_dir=store_dir, name=name, auth=auth))
     proc.wait_ready(20)
     return f"nats://127.0.0.1:{port}"
 
@@ -108,7 +176,9 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.1, what: str = "c
         time.sleep(interval)
 
 
-def nats_cluster_specs(store_root: Path, *, size: int = 3, name: str = "cluster") -> tuple[list[Spec], str]:
+def nats_cluster_specs(
+    store_root: Path, *, size: int = 3, name: str = "cluster", auth: NatsAuth | None = None
+) -> tuple[list[Spec], str]:
     """Specs of a ``size``-node NATS cluster with JetStream on loopback, and its client URL list."""
     client_ports = [free_port() for _ in range(size)]
     route_ports = [free_port() for _ in range(size)]
@@ -118,7 +188,11 @@ def nats_cluster_specs(store_root: Path, *, size: int = 3, name: str = "cluster"
         extra = ["--cluster_name", name, "--cluster", f"nats://127.0.0.1:{route_ports[index]}", "--routes", routes]
         specs.append(
             embedded_nats_spec(
-                port=client_ports[index], store_dir=store_root / f"n{index}", name=f"{name}-n{index}", extra=extra
+                port=client_ports[index],
+                store_dir=store_root / f"n{index}",
+                name=f"{name}-n{index}",
+                extra=extra,
+                auth=auth,
             )
         )
     return specs, ",".join(f"nats://127.0.0.1:{port}" for port in client_ports)

@@ -8,7 +8,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bridge.connection import without_login
 from stack.accounts import Login
+from stack.infra import NatsAuth
 from stack.procs import Proc, ProcGroup, Spec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +70,12 @@ def web_argv(site: Site, port: int) -> list[str]:
 
 
 class System:
-    """Starts sites' processes with the right environment into one ``ProcGroup``."""
+    """Starts sites' processes with the right environment into one ``ProcGroup``.
+
+    With ``nats_auth`` every process connects as its own NATS user (a site's user is its
+    short name, the generator's is ``generator``), and ``nats_url`` may log in as ``admin``
+    for the tests' own clients: the processes get it without that login.
+    """
 
     def __init__(
         self,
@@ -78,9 +85,11 @@ class System:
         database_urls: dict[str, str],
         ports: dict[str, int] | None = None,
         extra_env: dict[str, str] | None = None,
+        nats_auth: NatsAuth | None = None,
     ) -> None:
         self.group = group
         self.nats_url = nats_url
+        self.nats_auth = nats_auth
         self.database_urls = database_urls
         self.ports = ports or {site.package: site.port for site in SITES}
         self.extra_env = extra_env or {}
@@ -89,12 +98,18 @@ class System:
         return {
             "DJANGO_SETTINGS_MODULE": f"{site.package}.settings",
             "DATABASE_URL": self.database_urls[site.package],
-            "NATS_URL": self.nats_url,
+            **self.nats_env(site.short),
             "PYTHONPATH": str(REPO_ROOT),
             "PYTHONUNBUFFERED": "1",
             "WEB_WORKERS": os.environ.get("WEB_WORKERS", str(site.web_workers)),
             **self.extra_env,
         }
+
+    def nats_env(self, user: str) -> dict[str, str]:
+        """Where a process finds NATS and, with ``nats_auth``, who it logs in as."""
+        if self.nats_auth is None:
+            return {"NATS_URL": self.nats_url}
+        return {"NATS_URL": without_login(self.nats_url), **self.nats_auth.client_env(user)}
 
     def url(self, site: Site, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.ports[site.package]}{path}"
@@ -145,7 +160,12 @@ class System:
         spec = Spec(
             name="alarms-generator",
             argv=[sys.executable, "-m", "alarms_generator", *args],
-            env={"NATS_URL": self.nats_url, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1", **self.extra_env},
+            env={
+                **self.nats_env("generator"),
+                "PYTHONPATH": str(REPO_ROOT),
+                "PYTHONUNBUFFERED": "1",
+                **self.extra_env,
+            },
             ready_log="publishing alarm.created",
         )
         return self.group.start(spec)

@@ -3,6 +3,11 @@
 Each test gets its own nats-server (JetStream on, free loopback port, empty store) and its
 own copy of every site's database, cloned from a migrated template, so tests never see each
 other's messages or rows and a developer's running stack is never touched.
+
+The nats-server runs the shipped authorization config (deploy/nats/auth.conf): every
+process logs in as its own user, the tests' own clients as ``admin`` (the ``nats_url`` the
+fixtures hand out carries that login), and a test fails when the server refused any
+publish or subscription, so the config is checked against every test's real traffic.
 """
 
 from __future__ import annotations
@@ -70,31 +75,45 @@ def procs(tmp_path: Path) -> Iterator[ProcGroup]:
     group.stop_all(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def nats_auth() -> infra.NatsAuth:
+    """This test run's NATS passwords, one per user of deploy/nats/auth.conf."""
+    return infra.NatsAuth.generate()
+
+
+def assert_no_permission_violations(group: ProcGroup) -> None:
+    """Fail when a nats-server of ``group`` refused a publish or subscription: auth.conf is missing a subject."""
+    violations = [line for proc in group.procs for line in infra.permission_violations(proc.log_text())]
+    shown = "\n".join(violations[:20])
+    assert violations == [], f"deploy/nats/auth.conf refused real traffic {len(violations)} times:\n{shown}"
+
+
 @pytest.fixture
-def nats_url(tmp_path: Path) -> Iterator[str]:
-    """A private nats-server with JetStream, on a free loopback port."""
+def nats_url(tmp_path: Path, nats_auth: infra.NatsAuth) -> Iterator[str]:
+    """A private nats-server with JetStream and the shipped users, on a free loopback port; logs in as admin."""
     group = ProcGroup(tmp_path / "nats-logs")
-    url = infra.start_embedded_nats(group, port=infra.free_port(), store_dir=tmp_path / "jetstream")
-    yield url
+    url = infra.start_embedded_nats(group, port=infra.free_port(), store_dir=tmp_path / "jetstream", auth=nats_auth)
+    yield nats_auth.url_as(url, "admin")
     group.stop_all(timeout=10)
+    assert_no_permission_violations(group)
 
 
 @pytest.fixture
-def system(procs: ProcGroup, nats_url: str, databases: dict[str, str]) -> System:
-    """Starts site processes on free ports against this test's NATS and databases."""
+def system(procs: ProcGroup, nats_url: str, nats_auth: infra.NatsAuth, databases: dict[str, str]) -> System:
+    """Starts site processes on free ports against this test's NATS (each as its own user) and databases."""
     ports = {s.package: infra.free_port() for s in SITES}
-    return System(procs, nats_url=nats_url, database_urls=databases, ports=ports)
+    return System(procs, nats_url=nats_url, nats_auth=nats_auth, database_urls=databases, ports=ports)
 
 
 @pytest.fixture
-def restartable_nats(tmp_path: Path):
-    """A NATS server the test can stop and start again on the same port and store."""
+def restartable_nats(tmp_path: Path, nats_auth: infra.NatsAuth):
+    """A NATS server (the shipped users; ``url`` logs in as admin) the test can stop and start again."""
     group = ProcGroup(tmp_path / "nats-logs")
     port = infra.free_port()
-    spec = infra.embedded_nats_spec(port=port, store_dir=tmp_path / "js")
+    spec = infra.embedded_nats_spec(port=port, store_dir=tmp_path / "js", auth=nats_auth)
 
     class Server:
-        url = f"nats://127.0.0.1:{port}"
+        url = nats_auth.url_as(f"nats://127.0.0.1:{port}", "admin")
         proc = None
 
         def start(self):
@@ -108,18 +127,23 @@ def restartable_nats(tmp_path: Path):
     server.start()
     yield server
     group.stop_all()
+    assert_no_permission_violations(group)
 
 
 @pytest.fixture
-def cluster(tmp_path: Path):
-    """Three nats-server nodes routed together, JetStream on each; yields (nodes, client URL list)."""
+def cluster(tmp_path: Path, nats_auth: infra.NatsAuth):
+    """Three nats-server nodes routed together, JetStream and the shipped users on each.
+
+    Yields (nodes, client URL list logging in as admin).
+    """
     group = ProcGroup(tmp_path / "cluster-logs")
-    specs, urls = infra.nats_cluster_specs(tmp_path / "js")
+    specs, urls = infra.nats_cluster_specs(tmp_path / "js", auth=nats_auth)
     nodes = [group.start(spec) for spec in specs]
     for node in nodes:
         node.wait_ready(20)
-    yield nodes, urls
+    yield nodes, nats_auth.url_as(urls, "admin")
     group.stop_all()
+    assert_no_permission_violations(group)
 
 
 def query(system: System, package: str, statement: str, params: list | tuple = ()) -> list[tuple]:

@@ -37,9 +37,13 @@ def stored_at_least(system: System, count: int) -> None:
              what=f"{count} alarms stored")  # fmt: skip
 
 
-def test_no_acknowledged_alarm_is_lost_when_nats_restarts_mid_stream(procs, databases, restartable_nats):
+def test_no_acknowledged_alarm_is_lost_when_nats_restarts_mid_stream(procs, databases, restartable_nats, nats_auth):
     system = System(
-        procs, nats_url=restartable_nats.url, database_urls=databases, ports={ALARMS.package: infra.free_port()}
+        procs,
+        nats_url=restartable_nats.url,
+        nats_auth=nats_auth,
+        database_urls=databases,
+        ports={ALARMS.package: infra.free_port()},
     )
     start_alarm_bridges(system)
 
@@ -64,7 +68,7 @@ def test_the_bridge_stops_acknowledging_while_its_database_is_away_and_stores_ev
     database = urlparse(system.database_urls[ALARMS.package])
     with FaultProxy(database.hostname, database.port) as proxy:
         proxied = database._replace(netloc=f"{database.username}@127.0.0.1:{proxy.port}").geturl()
-        cut_off = System(system.group, nats_url=system.nats_url,
+        cut_off = System(system.group, nats_url=system.nats_url, nats_auth=system.nats_auth,
                          database_urls={**system.database_urls, ALARMS.package: proxied})  # fmt: skip
         start_alarm_bridges(cut_off)
 
@@ -82,10 +86,12 @@ def test_the_bridge_stops_acknowledging_while_its_database_is_away_and_stores_ev
         every_acknowledged_alarm_stored_once(system, publisher)
 
 
-def test_losing_a_cluster_node_loses_no_acknowledged_alarm_with_the_stream_on_three_nodes(procs, databases, cluster):
+def test_losing_a_cluster_node_loses_no_acknowledged_alarm_with_the_stream_on_three_nodes(
+    procs, databases, cluster, nats_auth
+):
     nodes, urls = cluster
-    system = System(procs, nats_url=urls, database_urls=databases, extra_env={"JETSTREAM_REPLICAS": "3"},
-                    ports={ALARMS.package: infra.free_port()})  # fmt: skip
+    system = System(procs, nats_url=urls, nats_auth=nats_auth, database_urls=databases,
+                    extra_env={"JETSTREAM_REPLICAS": "3"}, ports={ALARMS.package: infra.free_port()})  # fmt: skip
     start_alarm_bridges(system)
 
     with AlarmPublisher(urls) as publisher:

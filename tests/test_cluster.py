@@ -16,11 +16,12 @@ from tests.httpclient import post_json
 pytestmark = pytest.mark.system
 
 
-def test_building_creations_keep_flowing_when_a_cluster_node_dies(procs, databases, cluster):
+def test_building_creations_keep_flowing_when_a_cluster_node_dies(procs, databases, cluster, nats_auth):
     nodes, urls = cluster
     system = System(
         procs,
         nats_url=urls,
+        nats_auth=nats_auth,
         database_urls=databases,
         ports={s.package: infra.free_port() for s in (BUILDINGS, WORKFLOWS)},
     )

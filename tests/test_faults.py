@@ -42,11 +42,12 @@ def test_killing_a_workflows_replica_under_load_loses_no_building_and_duplicates
 
 
 def test_every_process_reconnects_after_a_nats_restart_and_pending_workflows_complete(
-    procs, databases, restartable_nats
+    procs, databases, restartable_nats, nats_auth
 ):
     system = System(
         procs,
         nats_url=restartable_nats.url,
+        nats_auth=nats_auth,
         database_urls=databases,
         ports={s.package: infra.free_port() for s in (BUILDINGS, WORKFLOWS)},
     )
@@ -72,6 +73,7 @@ def test_a_site_answers_503_while_its_database_is_down_and_recovers_by_itself(sy
         cut_off = System(
             system.group,
             nats_url=system.nats_url,
+            nats_auth=system.nats_auth,
             ports=system.ports,
             database_urls={**system.database_urls, "buildings_site": proxied},
         )
