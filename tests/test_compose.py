@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+from stack.infra import NATS_USERS, password_variable
+
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE_TEXT = (REPO / "docker-compose.yml").read_text()
 SERVICES: dict[str, dict] = yaml.safe_load(COMPOSE_TEXT)["services"]
@@ -243,6 +245,30 @@ def test_it_gives_postgres_enough_connections_for_every_process():
         elif arguments[0] == "gunicorn":
             needed += replicas * int(env["WEB_WORKERS"]) * int(env["WEB_THREADS"])
     assert needed <= int(with_defaults(max_connections.group(1)))
+
+
+def nats_role(name: str) -> str:
+    """The NATS user of deploy/nats/auth.conf that a compose service logs in as."""
+    return "generator" if name == "alarms-generator" else name.split("-")[0]
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_it_gives_each_service_the_nats_user_of_its_role_and_its_password(name):
+    env = environment(name)
+    role = nats_role(name)
+    assert role in NATS_USERS and role != "admin"
+    assert env["NATS_USER"] == role
+    assert env["NATS_PASSWORD"].startswith(f"${{{password_variable(role)}:?"), "a required password of its own"
+    assert "@" not in env["NATS_URL"], "the password goes in NATS_PASSWORD, never in the URL"
+
+
+def test_it_runs_nats_with_the_shipped_authorization_and_every_password():
+    command = argv(SERVICES["nats"]["command"])
+    config = command[command.index("-c") + 1]
+    assert f"./deploy/nats/auth.conf:{config}:ro" in SERVICES["nats"]["volumes"]
+    env = environment("nats")
+    assert set(env) == {password_variable(user) for user in NATS_USERS}
+    assert all(env[password_variable(user)].startswith(f"${{{password_variable(user)}:?") for user in NATS_USERS)
 
 
 def test_it_runs_the_nats_server_version_the_tests_run():
