@@ -19,7 +19,6 @@ import orjson
 from bench import children, cpu
 from bench.harness import Context, alarms_missing
 from bench.results import Figure, skipped, spread
-from bridge.connection import redact_url
 
 SUBJECT = "alarm.created"
 ALARMS = "alarms_site"
@@ -141,8 +140,7 @@ def ingest_run(context: Context, replicas: int, count: int, **during: Any) -> di
         "client_cpu_share": finished.cpu_share,
         "bridges_stop_seconds": stop_seconds,
         "bridges_alive": sum(proc.alive() for proc in context.stack.bridges[ALARMS]),
-        # As it was run, but with the URL's (per-run) admin password masked: results are kept.
-        "command": " ".join(children.python_client("alarm-publish", {**params, "url": redact_url(params["url"])})),
+        "command": " ".join(children.python_client("alarm-publish", params)),
     }
 
 

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridge.connection import redact_url
+
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_JSON = BENCH_DIR / "results.json"
 LAST_RUN_MD = BENCH_DIR / "last_run.md"
@@ -111,7 +113,8 @@ def machine_line(info: dict[str, Any]) -> str:
 def write(figures: list[Figure], *, info: dict[str, Any], options: dict[str, Any]) -> None:
     """Write results.json (everything) and last_run.md (the table the README shows)."""
     document = {"machine": info, "options": options, "figures": [asdict(f) for f in figures]}
-    RESULTS_JSON.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    # The benchmarks' NATS URL logs in as admin; its (per-run) password stays out of the files.
+    RESULTS_JSON.write_text(redact_url(json.dumps(document, indent=2, default=str)) + "\n")
     command = "python -m bench" + (f" {options['argv']}" if options.get("argv") else "")
     LAST_RUN_MD.write_text(
         f"Measured with `{command}` on {machine_line(info)}.\n\n{table(figures)}\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -37,18 +38,21 @@ def split_login(server: str) -> tuple[str, str, str]:
     return f"{scheme}{separator}", login, address
 
 
-def redact_url(url: str) -> str:
-    """``url`` with any password (or token) in it replaced by ``***``: safe to log or show."""
-    redacted = []
-    for server in server_list(url):
-        scheme, login, address = split_login(server)
-        user, colon, _ = login.partition(":")
-        if colon:
-            server = f"{scheme}{user}:***@{address}"
-        elif login:  # a token alone
-            server = f"{scheme}***@{address}"
-        redacted.append(server)
-    return ",".join(redacted)
+LOGIN_IN_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<login>[^@/\s,\"']+)@")
+
+
+def redact_url(text: str) -> str:
+    """``text`` (a URL, a cluster's URL list, or a command holding them) with every password masked.
+
+    ``nats://user:secret@host`` becomes ``nats://user:***@host``, a token alone ``***``: safe
+    to log, show in an error, or keep in a results file.
+    """
+
+    def mask(match: re.Match) -> str:
+        user, colon, _ = match["login"].partition(":")
+        return f"{match['scheme']}{user}:***@" if colon else f"{match['scheme']}***@"
+
+    return LOGIN_IN_URL.sub(mask, text)
 
 
 def without_login(url: str) -> str:

@@ -8,8 +8,10 @@ from bridge.connection import authorization_failed, inbox_prefix, redact_url, wi
 def test_it_masks_every_password_of_a_cluster_url_for_logs():
     url = "nats://alarms:s3cret@n1:4222, nats://n2:4222,tls://t0ken@n3:4222"
 
-    assert redact_url(url) == "nats://alarms:***@n1:4222,nats://n2:4222,tls://***@n3:4222"
+    assert redact_url(url) == "nats://alarms:***@n1:4222, nats://n2:4222,tls://***@n3:4222"
     assert without_login(url) == "nats://n1:4222,nats://n2:4222,tls://n3:4222"
+    command = 'python -m bench.client alarm-publish {"url": "nats://admin:s3cret@127.0.0.1:4222", "count": 5}'
+    assert redact_url(command) == command.replace("s3cret", "***")
 
 
 def test_it_names_the_refused_user_but_not_the_password():
