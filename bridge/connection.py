@@ -55,6 +55,13 @@ def redact_url(text: str) -> str:
     return LOGIN_IN_URL.sub(mask, text)
 
 
+def url_user(url: str) -> str:
+    """The user named in ``url``'s first server, if it carries a login (``nats://user:password@host``)."""
+    servers = server_list(url)
+    user, colon, _ = split_login(servers[0])[1].partition(":") if servers else ("", "", "")
+    return user if colon else ""  # a token alone names no user (and must not be shown)
+
+
 def without_login(url: str) -> str:
     """``url`` with any user and password removed from each server."""
     return ",".join("".join(split_login(server)[::2]) for server in server_list(url))
@@ -77,8 +84,7 @@ def is_authorization_error(error: Exception) -> bool:
 def authorization_failed(url: str, user: str) -> NatsAuthorizationFailed:
     """The one-line error for a refused login; it names the user, never the password."""
     where = redact_url(url)
-    servers = server_list(url)
-    user = user or (split_login(servers[0])[1].partition(":")[0] if servers else "")  # a login in the URL
+    user = user or url_user(url)
     if user:
         return NatsAuthorizationFailed(
             f'NATS authorization failed for user "{user}" at {where}: check NATS_USER and NATS_PASSWORD'
@@ -123,7 +129,7 @@ async def open_connection(
             name=name,
             user=user or None,
             password=password or None,
-            inbox_prefix=inbox_prefix(user),
+            inbox_prefix=inbox_prefix(user or url_user(url)),
             connect_timeout=connect_timeout,
             allow_reconnect=True,
             max_reconnect_attempts=-1,

@@ -285,6 +285,28 @@ def test_it_refuses_an_anonymous_or_wrong_login_with_a_clear_error(nats_server, 
     assert "not-the-password" not in str(refused.value)
 
 
+def test_a_login_inside_the_url_works_too_and_gets_its_users_reply_inbox(nats_server, nats_auth):
+    errors: list[str] = []
+
+    async def collect(error: Exception) -> None:
+        errors.append(str(error))
+
+    async def ask() -> None:
+        url = nats_auth.url_as(nats_server.url, "buildings")
+        nc = await open_connection(url, name="test", connect_timeout=5, error_cb=collect)
+        try:
+            # Nobody serves workflows.create here: the server's "no responders" answer reaches
+            # the reply inbox only if the buildings user may read it.
+            with pytest.raises(nats.errors.NoRespondersError):
+                await nc.request("workflows.create", b"{}", timeout=5)
+        finally:
+            await nc.close()
+
+    asyncio.run(ask())
+
+    assert errors == []
+
+
 def test_a_bridge_with_a_wrong_password_stops_at_start_up_with_one_clear_line(system):
     bridge = system.start_bridge(WORKFLOWS, 1, NATS_PASSWORD="not-the-password")
 

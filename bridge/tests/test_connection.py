@@ -21,6 +21,7 @@ def test_it_names_the_refused_user_but_not_the_password():
     from_url = str(authorization_failed("nats://generator:s3cret@h:4222", ""))
     assert 'for user "generator"' in from_url and "s3cret" not in from_url
     assert "requires a user" in str(authorization_failed("nats://h:4222", ""))
+    assert "t0ken" not in str(authorization_failed("nats://t0ken@h:4222", ""))
 
 
 def test_it_gives_each_user_its_own_reply_inbox():
