@@ -141,12 +141,13 @@ async def open_connection(
     )
     try:
         await asyncio.wait({connecting, refused}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        if not connecting.done():  # refused, or the caller gave up waiting
-            connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await connecting
-    if connecting.cancelled():
+    except asyncio.CancelledError:  # the caller gave up waiting
+        connecting.cancel()
+        raise
+    if not connecting.done():  # refused
+        connecting.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await connecting
         raise authorization_failed(url, user)
     nc = connecting.result()
     connected = True
