@@ -167,6 +167,8 @@ REFUSED = [
     # Replies: each user reads only its own inbox, never another service's replies.
     ("generator", subscribe, "_INBOX.>"),
     ("alarms", subscribe, "_INBOX.buildings.>"),
+    # Workflows may answer buildings by name; into any other inbox only as a reply to a request.
+    ("workflows", publish, "_INBOX.alarms.spoofed"),
 ]
 
 
