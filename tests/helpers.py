@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nats
+import nats.errors
 import orjson
 
 from stack.infra import wait_for
@@ -126,7 +127,7 @@ def jetstream_state(nats_url: str, *, reasons: int = 3) -> dict:
 
     async def read() -> dict:
         nc = await nats.connect(servers=servers(nats_url))
-        js = nc.jetstream()
+        js = nc.jetstream(timeout=10)  # a cluster that just lost a node re-elects leaders first
         consumer = await js.consumer_info(STREAM, DURABLE)
         state = {
             "stream": (await js.stream_info(STREAM)).state.messages,
@@ -148,7 +149,10 @@ def consumer_drained(nats_url: str, *, timeout: float = 60) -> dict:
     """Wait until the alarms consumer has nothing pending or unacknowledged; returns the state."""
 
     def drained():
-        state = jetstream_state(nats_url, reasons=0)
+        try:
+            state = jetstream_state(nats_url, reasons=0)
+        except nats.errors.TimeoutError:  # JetStream busy electing leaders: ask again
+            return None
         return state if state["pending"] == 0 and state["unacknowledged"] == 0 else None
 
     return wait_for(drained, timeout=timeout, interval=0.1, what="the alarms consumer drained")
