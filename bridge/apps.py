@@ -9,3 +9,8 @@ class BridgeConfig(AppConfig):
     name = "bridge"
     verbose_name = "NATS bridge"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from bridge.authentication import forget_tokens_on_account_changes
+
+        forget_tokens_on_account_changes()
