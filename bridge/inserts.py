@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from django.db import connection, models
+from django.db import connections, models, router
 
 M = TypeVar("M", bound=models.Model)
 
 
-def can_insert_new() -> bool:
+def can_insert_new(model: type[models.Model] | None = None) -> bool:
     """Whether ``insert_new`` works on this database (PostgreSQL; the SQLite fallback does without)."""
-    return connection.vendor == "postgresql"
+    return connections[router.db_for_write(model)].vendor == "postgresql"
 
 
 def insert_new(model: type[M], objects: Sequence[M], *, unique_field: str) -> list[M]:
@@ -31,6 +31,10 @@ def insert_new(model: type[M], objects: Sequence[M], *, unique_field: str) -> li
     if not objects:
         return []
     meta = model._meta
+    # The connection itself, not the ``django.db.connection`` proxy: preparing each value
+    # reads the connection's features, and through the proxy that is a thread-local lookup
+    # per value, half the cost of a batch.
+    connection = connections[router.db_for_write(model)]
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
@@ -41,4 +45,4 @@ def insert_new(model: type[M], objects: Sequence[M], *, unique_field: str) -> li
         f"RETURNING {', '.join(quote(field.column) for field in meta.concrete_fields)}"
     )
     params = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objects] for field in fields]
-    return sorted(model.objects.raw(sql, params), key=lambda obj: obj.pk)
+    return sorted(model.objects.db_manager(connection.alias).raw(sql, params), key=lambda obj: obj.pk)
