@@ -79,6 +79,7 @@ def main(argv: list[str]) -> int:
     args = parse(argv)
     info = results.machine()
     info["background_cores"] = cpu.background_load()
+    info["python_speed_ms"] = cpu.python_speed_ms()
     print(f"bench on {results.machine_line(info)}", flush=True)
     if info["background_cores"] > BUSY_MACHINE_CORES:
         print(f"warning: the machine was already busy ({info['background_cores']} cores): expect noise", flush=True)

@@ -7,6 +7,7 @@ tells the two apart without a profiler.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import time
@@ -95,3 +96,21 @@ def background_load(seconds: float = 3.0) -> float:
     before = machine_busy_seconds()
     time.sleep(seconds)
     return round((machine_busy_seconds() - before) / seconds, 2)
+
+
+def python_speed_ms(rounds: int = 5) -> float:
+    """Milliseconds one core takes for a fixed pure-Python workload, best of ``rounds``.
+
+    Machines of one kind differ (host, neighbours, CPU generation): the same commit has
+    measured a third apart on two of them. Printed with every run, this figure tells a slower
+    machine from slower code. Lower is faster.
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        rows = [{"id": n, "name": f"building {n}", "tags": [str(n % 7)] * 3} for n in range(20_000)]
+        rows = json.loads(json.dumps(rows))
+        rows.sort(key=lambda row: (row["tags"][0], -row["id"]))
+        sum(len(row["name"]) for row in rows)
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)

@@ -107,6 +107,7 @@ def machine_line(info: dict[str, Any]) -> str:
         f"{info['nproc']} cores ({info['cpu_model']}), {info['memory_gib']} GiB, Python {info['python']}, "
         f"{info['date']}, commit {info['git_commit'][:10]}{dirty}"
         + (f", background load {info['background_cores']} cores" if "background_cores" in info else "")
+        + (f", Python speed {info['python_speed_ms']} ms" if "python_speed_ms" in info else "")
     )
 
 
