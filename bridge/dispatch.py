@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,8 +57,8 @@ class Validator:
     ``Serializer(data=...).is_valid()`` deep-copies every field for each payload, which was
     most of the cost of validating a batch; ``run_validation`` on one instance applies the
     same fields and validators. Only for serializers without per-object state (no
-    ``instance``, no ``partial``), which payload serializers are; one instance per batch,
-    so no two threads share one.
+    ``instance``, no ``partial``), which payload serializers are; an instance is used by
+    one thread only (one per batch, or one per thread in ``validate``).
     """
 
     def __init__(self, serializer_class: type[Serializer]) -> None:
@@ -73,9 +74,22 @@ class Validator:
             raise InvalidPayload("Invalid payload", errors=orjson.loads(orjson.dumps(error.detail))) from None
 
 
+_validators = threading.local()
+
+
 def validate(serializer_class: type[Serializer], data: Any) -> dict[str, Any]:
-    """The serializer's validated data, or ``InvalidPayload`` with field errors."""
-    return Validator(serializer_class)(data)
+    """The serializer's validated data, or ``InvalidPayload`` with field errors.
+
+    Each thread keeps one ``Validator`` per serializer class: a reply validated on every
+    create no longer pays for building the serializer's fields (about 0.1 ms) each time.
+    """
+    validators = getattr(_validators, "by_class", None)
+    if validators is None:
+        validators = _validators.by_class = {}
+    validator = validators.get(serializer_class)
+    if validator is None:
+        validator = validators[serializer_class] = Validator(serializer_class)
+    return validator(data)
 
 
 def check_size(route: Reply | Event, raw: bytes) -> None:

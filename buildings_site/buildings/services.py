@@ -7,7 +7,8 @@ import logging
 from django.db import transaction
 
 from bridge.models import OutboxMessage
-from bridge.outbox import PENDING, outbox_deliver_now, outbox_enqueue
+from bridge.outbox import PENDING, outbox_deliver_now
+from bridge.outbox_create import create_with_request
 from bridge.tracing import current_trace_id
 from buildings_site.buildings.models import Building, WorkflowStatus
 
@@ -15,28 +16,28 @@ logger = logging.getLogger(__name__)
 
 WORKFLOWS_CREATE = "workflows.create"
 FIRST_WORKFLOW_NAME = "New Workflow"
+FIRST_WORKFLOW_KEY = "building-{pk}-first-workflow"
 
 
 def first_workflow_key(building_id: int) -> str:
     """The idempotency key of a building's first workflow: one building, one workflow."""
-    return f"building-{building_id}-first-workflow"
+    return FIRST_WORKFLOW_KEY.replace("{pk}", str(building_id))
 
 
 def building_create(*, name: str) -> Building:
-    """Save the building and, in the same transaction, its request for a first workflow."""
+    """Save the building and, in the same statement, its request for a first workflow."""
     return _building_create(name=name)[0]
 
 
-@transaction.atomic
 def _building_create(*, name: str) -> tuple[Building, OutboxMessage]:
-    building = Building.objects.create(name=name)
-    message = outbox_enqueue(
+    return create_with_request(
+        Building(name=name),
         subject=WORKFLOWS_CREATE,
-        payload={"name": FIRST_WORKFLOW_NAME, "buildingId": building.pk},
-        key=first_workflow_key(building.pk),
+        payload={"name": FIRST_WORKFLOW_NAME},
+        pk_into="buildingId",
+        key_template=FIRST_WORKFLOW_KEY,
         trace_id=current_trace_id(),
     )
-    return building, message
 
 
 def building_create_with_workflow(*, name: str) -> Building:

@@ -115,14 +115,16 @@ class BuildingWorkflowTests(SignedInMixin, NatsTestMixin, TransactionTestCase):
         self.assertEqual(headers["Trace-Id"], "trace-abc-123")
         self.assertEqual(response["X-Trace-Id"], "trace-abc-123")
 
-    def test_it_creates_and_attaches_in_two_short_transactions_without_reading_anything_back(self):
+    def test_it_creates_in_one_statement_and_attaches_in_one_short_transaction_without_reading_anything_back(self):
         with Responder(self.nats.url, "workflows.create", workflow_reply), CaptureQueriesContext(connection) as queries:
             building = building_create_with_workflow(name="HQ")
         self.assertEqual((building.workflow_status, building.workflow_id), ("created", 900 + building.pk))
         building.refresh_from_db()
         self.assertEqual((building.workflow_status, building.workflow_id), ("created", 900 + building.pk))
         statements = [query["sql"].split()[0] for query in queries.captured_queries]
-        self.assertEqual(statements, ["BEGIN", "INSERT", "INSERT", "COMMIT", "BEGIN", "UPDATE", "UPDATE", "COMMIT"])
+        # The building and its outbox row: one WITH ... INSERT; then the outbox row marked
+        # delivered and the workflow attached together.
+        self.assertEqual(statements, ["WITH", "BEGIN", "UPDATE", "UPDATE", "COMMIT"])
 
     def test_it_marks_the_workflow_failed_when_the_workflows_service_refuses_for_good(self):
         def refuse(body, headers):
