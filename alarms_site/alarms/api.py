@@ -18,6 +18,7 @@ from alarms_site.alarms import services
 from alarms_site.alarms.filters import AlarmFilter
 from alarms_site.alarms.selectors import alarm_counts_per_minute, alarm_list
 from alarms_site.alarms.serializers import AlarmOutputSerializer, MinuteCountsSerializer, PerMinuteQuerySerializer
+from bridge.retrieve import QuickRetrieveMixin
 
 
 class MayAcknowledge(DjangoModelPermissions):
@@ -26,7 +27,7 @@ class MayAcknowledge(DjangoModelPermissions):
     perms_map = {**DjangoModelPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
 
 
-class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AlarmViewSet(QuickRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Alarms, newest first, filterable by ``building_id``, ``severity`` and ``acknowledged``."""
 
     serializer_class = AlarmOutputSerializer

@@ -7,12 +7,13 @@ from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from bridge.retrieve import QuickRetrieveMixin
 from buildings_site.buildings import services
 from buildings_site.buildings.selectors import building_list
 from buildings_site.buildings.serializers import BuildingInputSerializer, BuildingOutputSerializer
 
 
-class BuildingViewSet(viewsets.ModelViewSet):
+class BuildingViewSet(QuickRetrieveMixin, viewsets.ModelViewSet):
     """Buildings. Creating one also asks the workflows service for its first workflow."""
 
     serializer_class = BuildingOutputSerializer

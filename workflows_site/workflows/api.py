@@ -7,12 +7,13 @@ from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from bridge.retrieve import QuickRetrieveMixin
 from workflows_site.workflows import services
 from workflows_site.workflows.selectors import workflow_list
 from workflows_site.workflows.serializers import WorkflowInputSerializer, WorkflowOutputSerializer
 
 
-class WorkflowViewSet(viewsets.ModelViewSet):
+class WorkflowViewSet(QuickRetrieveMixin, viewsets.ModelViewSet):
     """Workflows, filterable by ``building_id`` and ``status``."""
 
     serializer_class = WorkflowOutputSerializer
