@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 import uuid
 from collections import Counter
 from typing import Any
@@ -36,6 +37,27 @@ UNREACHABLE_LOG_SECONDS = 10.0
 PUBLISH_TIMEOUT_SECONDS = 5.0
 MAX_RETRY_SECONDS = 10.0
 IN_FLIGHT = 256  # publishes awaiting their acknowledgement at once, in a burst
+
+
+class Pace:
+    """Ticks on a fixed schedule, so the time a tick takes does not slow the rate asked for.
+
+    After a stall longer than one interval the schedule restarts from now instead of
+    bursting to catch up.
+    """
+
+    def __init__(self, interval: float, clock=time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.next_tick = clock()
+
+    def wait(self) -> float:
+        """Seconds to sleep until the next tick is due."""
+        now = self.clock()
+        self.next_tick += self.interval
+        if self.next_tick < now - self.interval:
+            self.next_tick = now
+        return max(0.0, self.next_tick - now)
 
 
 class Generator:
@@ -83,10 +105,11 @@ class Generator:
                 *self.options.buildings,
                 redact_url(self.options.nats_url),
             )
+            pace = Pace(self.options.interval)
             while not self.stopping.is_set() and not self.done:
                 await self.tick(js)
                 if not self.done:
-                    await self._sleep(self.options.interval)
+                    await self._sleep(pace.wait())
         logger.info("published %d alarms%s", self.published, f", {self.failed} not published" if self.failed else "")
         return 0
 

@@ -20,7 +20,7 @@ import orjson
 import pytest
 
 from alarms_generator.alarms import SEVERITY_WEIGHTS, new_alarm
-from alarms_generator.generator import Generator
+from alarms_generator.generator import Generator, Pace
 from alarms_generator.options import building_range, parse_options
 from stack import infra
 from stack.procs import ProcGroup
@@ -196,3 +196,29 @@ def test_it_exits_0_on_sigterm(nats_server):
 
     assert process.returncode == 0, output
     assert "stopping after" in output
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_its_pace_subtracts_the_time_a_tick_took_from_the_wait():
+    clock = FakeClock()
+    pace = Pace(0.1, clock=clock)
+    clock.now += 0.04  # the tick took 40 ms
+    assert pace.wait() == pytest.approx(0.06)
+
+
+def test_its_pace_restarts_from_now_after_a_stall_instead_of_bursting():
+    clock = FakeClock()
+    pace = Pace(0.1, clock=clock)
+    clock.now += 5.0  # stalled for 50 intervals
+    assert pace.wait() == 0.0
+    clock.now += 0.01
+    assert pace.wait() == pytest.approx(0.09)

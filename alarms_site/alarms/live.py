@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from django.conf import settings
 
 from alarms_site.alarms.models import Alarm
@@ -24,6 +25,11 @@ CREATED = "created"
 ACKNOWLEDGED = "acknowledged"
 # Alarms per NATS message: a burst of 500 stays well under the 1 MB payload limit.
 CHUNK = 200
+# The most bytes one socket frame may take, encoded. Daphne's --websocket-max-message-size (64 KiB:
+# stack.system.DAPHNE_LIMITS, docker-compose.yml) bounds what it sends as well as what it receives:
+# a larger frame raises inside the consumer and closes that page's socket with 1011. It is also the
+# smallest ALARMS_LIVE_SEND_BUFFER, so no single frame gets a client that does read dropped.
+MAX_FRAME_BYTES = 64 * 1024
 
 
 def live_subject(kind: str) -> str:
@@ -47,22 +53,46 @@ def push_acknowledged(alarms: Iterable[Alarm]) -> None:
     _push(ACKNOWLEDGED, AlarmAcknowledgementSerializer(list(alarms), many=True).data)
 
 
-def frames_of(messages: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+class FrameFill:
+    """A frame being filled with alarms of one kind, and how many bytes it takes encoded so far."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.alarms: list[Any] = []
+        self.size = len(orjson.dumps({"type": kind, "alarms": []}))
+
+    def takes(self, kind: str, alarm_size: int, *, max_bytes: int) -> bool:
+        """Whether an alarm of ``kind``, ``alarm_size`` bytes encoded, goes here (an empty frame takes any)."""
+        return kind == self.kind and (not self.alarms or self.size + 1 + alarm_size <= max_bytes)
+
+    def add(self, alarm: Any, alarm_size: int) -> None:
+        self.size += alarm_size + (1 if self.alarms else 0)  # and a comma after the previous one
+        self.alarms.append(alarm)
+
+    def frame(self) -> dict[str, Any]:
+        return {"type": self.kind, "alarms": self.alarms}
+
+
+def frames_of(messages: list[tuple[str, Any]], *, max_bytes: int = MAX_FRAME_BYTES) -> list[dict[str, Any]]:
     """Socket frames for live messages that arrived together, in order: ``{"type": kind, "alarms": [...]}``.
 
-    Consecutive messages of one kind become one frame; malformed ones are dropped.
+    Consecutive messages of one kind become one frame, up to ``max_bytes`` encoded, then the
+    next frame: a process that fell behind has many messages to merge, and daphne would refuse
+    to send one frame with them all. Malformed messages are dropped.
     """
-    frames: list[dict[str, Any]] = []
+    fills: list[FrameFill] = []
     for subject, payload in messages:
         kind = kind_of(subject)
         alarms = payload.get("alarms") if isinstance(payload, dict) else None
         if kind is None or not isinstance(alarms, list):
             logger.warning("ignored a malformed live message on %s", subject)
-        elif frames and frames[-1]["type"] == kind:
-            frames[-1]["alarms"].extend(alarms)
-        else:
-            frames.append({"type": kind, "alarms": list(alarms)})
-    return frames
+            continue
+        for alarm in alarms:
+            size = len(orjson.dumps(alarm))
+            if not fills or not fills[-1].takes(kind, size, max_bytes=max_bytes):
+                fills.append(FrameFill(kind))
+            fills[-1].add(alarm, size)
+    return [fill.frame() for fill in fills]
 
 
 async def start_forwarding() -> None:

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import orjson
 from django.test import SimpleTestCase, override_settings
 
-from alarms_site.alarms.live import frames_of
+from alarms_site.alarms.live import CHUNK, MAX_FRAME_BYTES, frames_of
+
+
+def shown_alarm(alarm_id: int) -> dict:
+    """An alarm as a live message carries it (``AlarmOutputSerializer``), with the longest name and user."""
+    return {
+        "id": alarm_id,
+        "event_id": "5f0c6f8e-2b9a-4d0e-9a41-0c3c2e6b8f11",
+        "name": "n" * 200,
+        "building_id": 1234,
+        "severity": "critical",
+        "occurred_at": "2026-11-26T06:32:05.123000Z",
+        "received_at": "2026-11-26T06:32:05.456789Z",
+        "acknowledged": True,
+        "acknowledged_at": "2026-11-26T06:33:00.000000Z",
+        "acknowledged_by": "u" * 150,
+    }
 
 
 @override_settings(ALARMS_LIVE_SUBJECT="test.alarms.live")
@@ -37,3 +54,32 @@ class FramesOfTests(SimpleTestCase):
 
         with self.assertLogs("alarms_site.alarms.live", "WARNING"):
             self.assertEqual(frames_of(messages), [{"type": "created", "alarms": [{"id": 2}]}])
+
+    def test_it_splits_what_would_not_fit_one_frame_and_keeps_every_alarm_in_order(self):
+        messages = [("test.alarms.live.created", {"alarms": [{"id": i, "name": "x" * 20}]}) for i in range(10)]
+        one = len(orjson.dumps({"id": 1, "name": "x" * 20}))
+
+        frames = frames_of(messages, max_bytes=len(orjson.dumps({"type": "created", "alarms": []})) + 3 * one + 2)
+
+        self.assertEqual([len(frame["alarms"]) for frame in frames], [3, 3, 3, 1])
+        self.assertEqual([alarm["id"] for frame in frames for alarm in frame["alarms"]], list(range(10)))
+
+    def test_it_keeps_each_frame_a_busy_process_sends_within_the_size_daphne_sends(self):
+        # 3,000 alarms that arrived while the process was busy: daphne raises on a frame over
+        # its maximum message size, and the socket closes with 1011.
+        messages = [
+            ("test.alarms.live.created", {"alarms": [shown_alarm(start + i) for i in range(CHUNK)]})
+            for start in range(0, 3000, CHUNK)
+        ]
+
+        frames = frames_of(messages)
+
+        self.assertLessEqual(max(len(orjson.dumps(frame)) for frame in frames), MAX_FRAME_BYTES)
+        self.assertEqual([alarm["id"] for frame in frames for alarm in frame["alarms"]], list(range(3000)))
+
+    def test_it_sends_an_alarm_larger_than_a_frame_on_its_own(self):
+        messages = [("test.alarms.live.created", {"alarms": [{"id": 1}, {"id": 2, "name": "x" * 100}, {"id": 3}]})]
+
+        frames = frames_of(messages, max_bytes=50)
+
+        self.assertEqual([[alarm["id"] for alarm in frame["alarms"]] for frame in frames], [[1], [2], [3]])
