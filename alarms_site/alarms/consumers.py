@@ -1,7 +1,8 @@
 """The live alarm feed over WebSockets: catch up from the database, then follow NATS.
 
 Frames to the page: ``catchup`` (alarms it may lack, newest first, and ``more`` when older
-unseen ones did not fit), ``created`` (newly stored alarms), ``acknowledged`` (alarms just
+unseen ones did not fit; in several frames when they take more than one frame's 64 KiB,
+``more`` on the last), ``created`` (newly stored alarms), ``acknowledged`` (alarms just
 acknowledged) and ``error``. From the page: ``{"type": "resume", "since": <newest id it
 has, 0 for none>, "unacknowledged": [ids of its unacknowledged rows]}``, sent on every
 (re)connect. Pages drop alarms they already have, so overlaps are harmless; gaps are not
@@ -145,13 +146,11 @@ class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
 def catch_up_frames(*, since: int, unacknowledged: list[int]) -> list[dict[str, Any]]:
     """The frames answering a ``resume``: alarms the page may lack, then acknowledgements it missed."""
     catch_up = alarm_catch_up(since_id=since, limit=settings.ALARMS_LIVE_WINDOW)
-    frames = [
-        {"type": "catchup", "alarms": AlarmOutputSerializer(catch_up.alarms, many=True).data, "more": catch_up.more}
-    ]
+    alarms = AlarmOutputSerializer(catch_up.alarms, many=True).data
+    frames = live.frames_for("catchup", alarms, max_bytes=live.MAX_FRAME_BYTES - len(', "more": false'))
+    frames[-1]["more"] = catch_up.more  # on the last part: the page tells its user once
     if unacknowledged:
         acknowledged = alarm_acknowledged_among(alarm_ids=unacknowledged)
         if acknowledged:
-            frames.append(
-                {"type": "acknowledged", "alarms": AlarmAcknowledgementSerializer(acknowledged, many=True).data}
-            )
+            frames += live.frames_for("acknowledged", AlarmAcknowledgementSerializer(acknowledged, many=True).data)
     return frames

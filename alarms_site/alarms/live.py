@@ -87,12 +87,28 @@ def frames_of(messages: list[tuple[str, Any]], *, max_bytes: int = MAX_FRAME_BYT
         if kind is None or not isinstance(alarms, list):
             logger.warning("ignored a malformed live message on %s", subject)
             continue
-        for alarm in alarms:
-            size = len(orjson.dumps(alarm))
-            if not fills or not fills[-1].takes(kind, size, max_bytes=max_bytes):
-                fills.append(FrameFill(kind))
-            fills[-1].add(alarm, size)
+        _fill(fills, kind, alarms, max_bytes=max_bytes)
     return [fill.frame() for fill in fills]
+
+
+def frames_for(kind: str, alarms: list[Any], *, max_bytes: int = MAX_FRAME_BYTES) -> list[dict[str, Any]]:
+    """``alarms`` as frames of ``kind`` of up to ``max_bytes`` each; one empty frame when there are none.
+
+    For answers that can be large, such as a reconnecting page's catch-up: a long alarm
+    window, long names or a page listing many unacknowledged alarms would not fit one frame.
+    """
+    fills: list[FrameFill] = []
+    _fill(fills, kind, alarms, max_bytes=max_bytes)
+    return [fill.frame() for fill in fills] or [FrameFill(kind).frame()]
+
+
+def _fill(fills: list[FrameFill], kind: str, alarms: list[Any], *, max_bytes: int) -> None:
+    """Add ``alarms`` to the last frame while they fit, then to new ones."""
+    for alarm in alarms:
+        size = len(orjson.dumps(alarm))
+        if not fills or not fills[-1].takes(kind, size, max_bytes=max_bytes):
+            fills.append(FrameFill(kind))
+        fills[-1].add(alarm, size)
 
 
 async def start_forwarding() -> None:

@@ -6,15 +6,17 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
+import orjson
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
-from django.test import TransactionTestCase, override_settings
+from django.test import TestCase, TransactionTestCase, override_settings
 
 from alarms_site.alarms import live, services
-from alarms_site.alarms.consumers import CLOSE_FEED_LOST, CLOSE_SIGNED_OUT, CLOSE_TRY_AGAIN
+from alarms_site.alarms.consumers import CLOSE_FEED_LOST, CLOSE_SIGNED_OUT, CLOSE_TRY_AGAIN, catch_up_frames
+from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.tests.factories import event, stored_alarms
 from alarms_site.asgi import application
 from bridge.client import get_client
@@ -47,6 +49,39 @@ async def feed(cookie: str) -> AsyncIterator[WebsocketCommunicator]:
 async def resume(socket: WebsocketCommunicator, since: int = 0, unacknowledged: list[int] | None = None) -> dict:
     await socket.send_json_to({"type": "resume", "since": since, "unacknowledged": unacknowledged or []})
     return await socket.receive_json_from(TIMEOUT)
+
+
+class CatchUpFrameTests(TestCase):
+    """A reconnecting page's answer in frames daphne can send (at most ``live.MAX_FRAME_BYTES`` each)."""
+
+    def test_a_catch_up_too_big_for_one_frame_comes_in_parts_with_more_on_the_last(self):
+        long_name = "\N{FIRE}" * 200  # 800 bytes of UTF-8: 100 such alarms take about 100 kB
+        stored = [services.alarm_store_batch(events=[event(name=long_name, building_id=n + 1)])[0] for n in range(101)]
+
+        with self.settings(ALARMS_LIVE_WINDOW=100):
+            frames = catch_up_frames(since=0, unacknowledged=[])
+
+        self.assertGreater(len(frames), 1)
+        self.assertTrue(all(len(orjson.dumps(frame)) <= live.MAX_FRAME_BYTES for frame in frames))
+        self.assertEqual({frame["type"] for frame in frames}, {"catchup"})
+        ids = [alarm["id"] for frame in frames for alarm in frame["alarms"]]
+        self.assertEqual(ids, [alarm.pk for alarm in reversed(stored)][:100])  # newest first, none twice
+        self.assertEqual([frame.get("more") for frame in frames], [None] * (len(frames) - 1) + [True])
+
+    def test_many_acknowledgements_come_in_parts_too(self):
+        alarms = stored_alarms(300)
+        services.alarm_acknowledge_many(
+            alarm_ids=[a.pk for a in alarms], by="\N{LATIN SMALL LETTER E WITH ACUTE}" * 150
+        )
+
+        frames = catch_up_frames(since=alarms[-1].pk, unacknowledged=[a.pk for a in alarms])
+
+        acknowledged = [frame for frame in frames if frame["type"] == "acknowledged"]
+        self.assertEqual(frames[0]["type"], "catchup")
+        self.assertGreater(len(acknowledged), 1)
+        self.assertTrue(all(len(orjson.dumps(frame)) <= live.MAX_FRAME_BYTES for frame in acknowledged))
+        self.assertEqual(sorted(a["id"] for frame in acknowledged for a in frame["alarms"]), [a.pk for a in alarms])
+        self.assertEqual(Alarm.objects.filter(acknowledged_at__isnull=True).count(), 0)
 
 
 @override_settings(ALARMS_LIVE_SUBJECT=f"test.{uuid.uuid4().hex}.alarms.live")
