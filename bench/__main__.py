@@ -96,6 +96,8 @@ def main(argv: list[str]) -> int:
     finally:
         codes = stack.stop(keep_databases=args.keep_databases)
         print("stopped: " + ", ".join(f"{name}={code}" for name, code in codes.items()), flush=True)
+    # Shared machines change speed within minutes: measured again, the two bracket the run.
+    info["python_speed_ms_after"] = cpu.python_speed_ms()
     options = {"argv": " ".join(argv), "duration": args.duration, "repeat": args.repeat, "quick": args.quick}
     results.write(figures, info=info, options=options)
     print(f"\n{results.table(figures)}\n", flush=True)

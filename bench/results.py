@@ -108,6 +108,7 @@ def machine_line(info: dict[str, Any]) -> str:
         f"{info['date']}, commit {info['git_commit'][:10]}{dirty}"
         + (f", background load {info['background_cores']} cores" if "background_cores" in info else "")
         + (f", Python speed {info['python_speed_ms']} ms" if "python_speed_ms" in info else "")
+        + (f" before and {info['python_speed_ms_after']} ms after" if "python_speed_ms_after" in info else "")
     )
 
 
