@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from alarms_site.alarms.views import alarm_live_page, alarm_status_page
-from bridge.urls import api_docs_urlpatterns, metrics_urlpatterns
+from bridge.urls import account_urlpatterns, api_docs_urlpatterns, metrics_urlpatterns
 
 handler404 = "bridge.views.not_found"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("alarms_site.alarms.urls")),
     path("alarms/live/", alarm_live_page, name="alarm-live"),
     path("alarms/status/", alarm_status_page, name="alarm-status"),
+    *account_urlpatterns(),
     *api_docs_urlpatterns(),
     *metrics_urlpatterns(),
 ]

@@ -151,8 +151,11 @@ REST_FRAMEWORK = {
 # (bridge/authentication.py says why and what it costs); 0 checks on every request.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10, minimum=0)
 
-# Pages that need a signed-in user send people to the admin's login form.
-LOGIN_URL = "admin:login"
+# Pages that need a signed-in user send people to the sign-in form every active user may
+# use (bridge.urls.account_urlpatterns); after signing in without a ``next`` page, the API root.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/api/"
+LOGOUT_REDIRECT_URL = "login"
 # The staff superuser ``manage.py ensure_admin`` creates when it is missing. Without a
 # password it makes one up and prints it once, except in production, where it refuses.
 ADMIN_USERNAME = env_str("DJANGO_ADMIN_USER", "admin")

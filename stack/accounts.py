@@ -29,17 +29,17 @@ TEST_LOGIN = Login("operator", "operator-test-password", "7e57" * 10)
 
 
 def session_cookie(base_url: str, login: Login) -> str:
-    """Sign in through the site's admin login form, as a browser does; returns a ``Cookie`` header value."""
+    """Sign in through the site's sign-in form, as a browser does; returns a ``Cookie`` header value."""
     jar = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with browser.open(f"{base_url}/admin/login/", timeout=10) as response:
+    with browser.open(f"{base_url}/accounts/login/", timeout=10) as response:
         form = response.read().decode()
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
     if csrf is None:
-        raise RuntimeError(f"no login form at {base_url}/admin/login/")
+        raise RuntimeError(f"no login form at {base_url}/accounts/login/")
     fields = {"username": login.username, "password": login.password, "csrfmiddlewaretoken": csrf.group(1)}
-    body = urllib.parse.urlencode({**fields, "next": "/admin/"}).encode()
-    with browser.open(f"{base_url}/admin/login/", data=body, timeout=10) as response:
+    body = urllib.parse.urlencode({**fields, "next": "/api/"}).encode()
+    with browser.open(f"{base_url}/accounts/login/", data=body, timeout=10) as response:
         response.read()
     session = next((cookie for cookie in jar if cookie.name == "sessionid"), None)
     if session is None:

@@ -48,7 +48,7 @@ def test_every_site_refuses_anonymous_api_calls_and_serves_the_test_token(system
         assert get_json(system.url(s, "/health/live"), token=None) == (200, {"status": "ok"})
 
 
-def test_the_live_page_opens_after_signing_in_through_the_admin_login_form(system):
+def test_the_live_page_opens_after_signing_in_through_the_sign_in_form(system):
     system.start_web(ALARMS).wait_ready()
     live_page = system.url(ALARMS, "/alarms/live/")
 
@@ -56,7 +56,7 @@ def test_the_live_page_opens_after_signing_in_through_the_admin_login_form(syste
     cookie = session_cookie(system.url(ALARMS, ""), TEST_LOGIN)
     signed_in = open_url(live_page, cookie)
 
-    assert anonymous[:2] == (200, system.url(ALARMS, "/admin/login/?next=/alarms/live/"))
+    assert anonymous[:2] == (200, system.url(ALARMS, "/accounts/login/?next=/alarms/live/"))
     assert signed_in[:2] == (200, live_page)
     with pytest.raises(RuntimeError, match="refused the login"):
         session_cookie(system.url(ALARMS, ""), dataclasses.replace(TEST_LOGIN, password="wrong password"))

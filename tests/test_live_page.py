@@ -63,14 +63,14 @@ def publish_alarms(system: System, payloads: list[dict]) -> None:
 
 
 def signed_in(browser: Browser, origin: str) -> BrowserContext:
-    """A browser session signed in through the live page's redirect to the admin login form.
+    """A browser session signed in through the live page's redirect to the sign-in form.
 
     Its cookie is for the host, so it opens every web process on 127.0.0.1 (one database).
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{origin}/alarms/live/")
-    expect(page).to_have_url(f"{origin}/admin/login/?next=/alarms/live/")
+    expect(page).to_have_url(f"{origin}/accounts/login/?next=/alarms/live/")
     page.fill("#id_username", TEST_LOGIN.username)
     page.fill("#id_password", TEST_LOGIN.password)
     page.click("input[type=submit]")

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bridge.urls import api_docs_urlpatterns, metrics_urlpatterns
+from bridge.urls import account_urlpatterns, api_docs_urlpatterns, metrics_urlpatterns
 
 handler404 = "bridge.views.not_found"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", include("bridge.health")),
     path("api/", include("workflows_site.workflows.urls")),
+    *account_urlpatterns(),
     *api_docs_urlpatterns(),
     *metrics_urlpatterns(),
 ]

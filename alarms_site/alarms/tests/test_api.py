@@ -135,4 +135,4 @@ class SiteEndpointTests(SignedInMixin, TestCase):
     def test_it_sends_anonymous_visitors_of_the_live_page_to_the_login_form(self):
         response = Client().get("/alarms/live/")
 
-        self.assertRedirects(response, "/admin/login/?next=/alarms/live/")
+        self.assertRedirects(response, "/accounts/login/?next=/alarms/live/")
