@@ -101,9 +101,9 @@ def background_load(seconds: float = 3.0) -> float:
 def python_speed_ms(rounds: int = 5) -> float:
     """Milliseconds one core takes for a fixed pure-Python workload, best of ``rounds``.
 
-    Machines of one kind differ (host, neighbours, CPU generation): the same commit has
-    measured a third apart on two of them. Printed with every run, this figure tells a slower
-    machine from slower code. Lower is faster.
+    Machines of one kind differ (host, neighbours, CPU generation), and a shared one drifts
+    within the hour: unchanged code has measured a third apart. Printed with every run, this
+    figure tells a slower machine from slower code. Lower is faster.
     """
     best = float("inf")
     for _ in range(rounds):

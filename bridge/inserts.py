@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from django.db import connections, models, router
+from django.db import DEFAULT_DB_ALIAS, connections, models, router
 
 M = TypeVar("M", bound=models.Model)
 
 
-def can_insert_new(model: type[models.Model] | None = None) -> bool:
+def can_insert_new() -> bool:
     """Whether ``insert_new`` works on this database (PostgreSQL; the SQLite fallback does without)."""
-    return connections[router.db_for_write(model)].vendor == "postgresql"
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
 
 def insert_new(model: type[M], objects: Sequence[M], *, unique_field: str) -> list[M]:

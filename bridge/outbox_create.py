@@ -25,6 +25,11 @@ M = TypeVar("M", bound=models.Model)
 PK = "{pk}"  # where the new row's id goes in ``key_template``
 
 
+def key_for(key_template: str, pk: int) -> str:
+    """The idempotency key ``key_template`` gives the row ``pk``."""
+    return key_template.replace(PK, str(pk))
+
+
 def create_with_request(
     instance: M,
     *,
@@ -45,7 +50,11 @@ def create_with_request(
     if connection.vendor != "postgresql":
         return _create_in_transaction(instance, subject, payload, pk_into, key_template, trace_id)
     message = OutboxMessage(
-        subject=subject, payload=payload, trace_id=trace_id, next_attempt_at=outbox_first_attempt_due()
+        subject=subject,
+        payload=payload,
+        trace_id=trace_id,
+        created_at=timezone.now(),
+        next_attempt_at=outbox_first_attempt_due(),
     )
     sql, params = _statement(connection, instance, message, pk_into=pk_into, key_template=key_template)
     with connection.cursor() as cursor:
@@ -56,7 +65,7 @@ def create_with_request(
         row._state.adding = False
         row._state.db = connection.alias
     message.payload = {**payload, pk_into: pk}
-    message.key = key_template.replace(PK, str(pk))
+    message.key = key_for(key_template, pk)
     return instance, message
 
 
@@ -67,7 +76,6 @@ def _statement(
     quote = connection.ops.quote_name
     new_pk = f"new_row.{quote(instance._meta.pk.column)}"
     insert_sql, insert_params = _insert(connection, instance)
-    message.created_at = timezone.now()
     outbox = OutboxMessage._meta
     columns = ["subject", "payload", "key", "trace_id", "created_at", "attempts", "next_attempt_at", "last_error"]
     prefix, suffix = key_template.split(PK)
@@ -125,7 +133,7 @@ def _create_in_transaction(
     message = outbox_enqueue(
         subject=subject,
         payload={**payload, pk_into: instance.pk},
-        key=key_template.replace(PK, str(instance.pk)),
+        key=key_for(key_template, instance.pk),
         trace_id=trace_id,
     )
     return instance, message

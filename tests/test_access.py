@@ -1,4 +1,4 @@
-"""Who gets in, on the real web processes: tokens for the APIs, the admin login for people."""
+"""Who gets in, on the real web processes: tokens for the APIs, the sign-in form for people."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Each test runs the alarms web process (daphne, real PostgreSQL, real NATS) and, where alarms
 must flow, an alarms bridge and the generator. Clients are ``websockets`` connections on
-loopback, signed in through the admin login form. A normal client next to the abusive ones
+loopback, signed in through the sign-in form. A normal client next to the abusive ones
 must still get every alarm the bridge stores.
 """
 

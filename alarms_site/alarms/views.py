@@ -17,7 +17,7 @@ STATUS_REFRESH_SECONDS = 15
 
 
 @require_GET
-@login_required  # to the admin's login form (LOGIN_URL), then back here
+@login_required  # to the sign-in form (LOGIN_URL), then back here
 @ensure_csrf_cookie  # the Acknowledge button posts with the token from this cookie
 def alarm_live_page(request: HttpRequest) -> HttpResponse:
     """Render the page with the newest alarms embedded as JSON (one render path: the page's script)."""

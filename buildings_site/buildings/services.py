@@ -8,7 +8,7 @@ from django.db import transaction
 
 from bridge.models import OutboxMessage
 from bridge.outbox import PENDING, outbox_deliver_now
-from bridge.outbox_create import create_with_request
+from bridge.outbox_create import create_with_request, key_for
 from bridge.tracing import current_trace_id
 from buildings_site.buildings.models import Building, WorkflowStatus
 
@@ -21,7 +21,7 @@ FIRST_WORKFLOW_KEY = "building-{pk}-first-workflow"
 
 def first_workflow_key(building_id: int) -> str:
     """The idempotency key of a building's first workflow: one building, one workflow."""
-    return FIRST_WORKFLOW_KEY.replace("{pk}", str(building_id))
+    return key_for(FIRST_WORKFLOW_KEY, building_id)
 
 
 def building_create(*, name: str) -> Building:
