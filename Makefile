@@ -27,9 +27,10 @@ services: install ## Make sure PostgreSQL and NATS answer (starts an embedded NA
 browser: ## Install Debian's chromium for the browser tests, if missing
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check, and the package rules (import-linter contracts in pyproject.toml)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install ## Format and fix what ruff can
 	$(PY) -m ruff format .

@@ -23,11 +23,11 @@ from nats.aio.client import Client
 
 from alarms_generator.alarms import new_alarm
 from alarms_generator.options import Options
-from bridge.connection import open_connection, redact_url
-from bridge.envelope import nest_event
-from bridge.errors import NatsAuthorizationFailed
-from bridge.shutdown import on_stop_signals
-from bridge.tracing import TRACE_HEADER
+from natswire.connection import open_connection, redact_url
+from natswire.envelope import nest_event
+from natswire.errors import NatsAuthorizationFailed
+from natswire.shutdown import on_stop_signals
+from natswire.tracing import TRACE_HEADER
 
 logger = logging.getLogger("alarms_generator")
 

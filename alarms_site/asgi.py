@@ -14,7 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from alarms_site.alarms.routing import websocket_urlpatterns  # noqa: E402
-from bridge.slowclients import limit_unsent_output  # noqa: E402
+from alarms_site.alarms.slowclients import limit_unsent_output  # noqa: E402
 
 # Daphne would otherwise buffer without limit for a client that stops reading.
 limit_unsent_output(settings.ALARMS_LIVE_SEND_BUFFER)

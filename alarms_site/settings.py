@@ -1,8 +1,10 @@
 """Settings of alarms_site: the shared base plus what is this site's own."""
 
-from bridge.env import env_int, env_str
-from bridge.settings_base import *  # noqa: F403
-from bridge.settings_base import BASE_APPS, database_from_env, spectacular_settings
+from bridge.settings import *  # noqa: F403
+from bridge.settings import BRIDGE_APPS
+from sitekit.env import env_int, env_str
+from sitekit.settings_base import *  # noqa: F403
+from sitekit.settings_base import BASE_APPS, database_from_env, spectacular_settings
 
 SITE_PACKAGE = "alarms_site"
 ROOT_URLCONF = "alarms_site.urls"
@@ -12,7 +14,7 @@ BRIDGE_ROUTES = "alarms_site.routes"
 # command and compose do) but is not an installed app: as one it would load Twisted into
 # every process of the site, the bridges included, about 25 MB each, only to provide
 # ``runserver``.
-INSTALLED_APPS = [*BASE_APPS, "channels", "alarms_site.alarms"]
+INSTALLED_APPS = [*BASE_APPS, *BRIDGE_APPS, "channels", "alarms_site.alarms"]
 
 DATABASES = {"default": database_from_env("alarms")}
 # Django's ASGI handler runs each request's sync code in a thread of its own, where a
@@ -21,7 +23,7 @@ DATABASES = {"default": database_from_env("alarms")}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # One in-memory layer per process, on purpose: NATS carries each live message to every web
-# process (``bridge.live``), and each process hands it to its own sockets through this
+# process (``bridge.fanout``), and each process hands it to its own sockets through this
 # layer. No channel-layer server is needed. The capacity is high because a dropped message
 # here would be a gap on a page; bursts arrive as one message per stored batch anyway.
 CHANNEL_LAYERS = {

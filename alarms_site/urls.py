@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from alarms_site.alarms.views import alarm_live_page, alarm_status_page
-from bridge.urls import account_urlpatterns, api_docs_urlpatterns, metrics_urlpatterns
+from sitekit.urls import account_urlpatterns, api_docs_urlpatterns, metrics_urlpatterns
 
-handler404 = "bridge.views.not_found"
+handler404 = "sitekit.views.not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

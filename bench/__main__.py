@@ -1,7 +1,7 @@
 """``python -m bench``: start the system, measure every figure, print the table, stop everything.
 
 Results go to bench/results.json (every run, command and parameter) and bench/last_run.md
-(the table, for the README). Missing a target is a result, not a failure: the exit code is
+(the table, for bench/HISTORY.md). Missing a target is a result, not a failure: the exit code is
 non-zero only when a benchmark itself broke.
 """
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bridge.connection import redact_url
+from natswire.connection import redact_url
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_JSON = BENCH_DIR / "results.json"
@@ -113,7 +113,7 @@ def machine_line(info: dict[str, Any]) -> str:
 
 
 def write(figures: list[Figure], *, info: dict[str, Any], options: dict[str, Any]) -> None:
-    """Write results.json (everything) and last_run.md (the table the README shows)."""
+    """Write results.json (everything) and last_run.md (the table bench/HISTORY.md keeps)."""
     document = {"machine": info, "options": options, "figures": [asdict(f) for f in figures]}
     # The benchmarks' NATS URL logs in as admin; its (per-run) password stays out of the files.
     RESULTS_JSON.write_text(redact_url(json.dumps(document, indent=2, default=str)) + "\n")

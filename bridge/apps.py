@@ -1,4 +1,4 @@
-"""Django app config: makes ``runbridge``, the outbox table and health views available."""
+"""Django app config of the bridge: makes ``runbridge`` and ``checkasyncapi`` available."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from django.apps import AppConfig
 
 class BridgeConfig(AppConfig):
     name = "bridge"
+    # "bridge" names the outbox app (bridge/outbox/apps.py), which owned that label first.
+    label = "nats_bridge"
     verbose_name = "NATS bridge"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from bridge.authentication import forget_tokens_on_account_changes
+        from bridge.client import follow_nats_settings
 
-        forget_tokens_on_account_changes()
+        follow_nats_settings()

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from nats.micro.request import Request
 
-from bridge.connection import IDEMPOTENCY_HEADER
 from bridge.dispatch import Answer, answer_batch, refuse_oversized
 from bridge.metrics import BATCH_SIZE, HANDLER_SECONDS, MESSAGES
 from bridge.routes import Meta, Reply
-from bridge.tracing import TRACE_HEADER, clean_trace_id
-
-if TYPE_CHECKING:
-    from bridge.runner import Bridge
+from bridge.runtime import Runtime
+from natswire.connection import IDEMPOTENCY_HEADER
+from natswire.tracing import TRACE_HEADER, clean_trace_id
 
 logger = logging.getLogger("bridge")
 
@@ -45,9 +42,9 @@ def request_meta(route: Reply, request: Request) -> Meta:
 class RequestBatcher:
     """Queues one route's requests and answers them in batches of up to ``route.max_batch``."""
 
-    def __init__(self, route: Reply, *, bridge: Bridge, queue_size: int) -> None:
+    def __init__(self, route: Reply, *, runtime: Runtime, queue_size: int) -> None:
         self.route = route
-        self.bridge = bridge
+        self.runtime = runtime
         # Bounded: when the database falls behind, the subscription stops being read and
         # NATS holds the backlog, instead of this process growing without limit.
         self.queue: asyncio.Queue[Request] = asyncio.Queue(maxsize=queue_size)
@@ -111,7 +108,7 @@ class RequestBatcher:
         items = [(request.data, request_meta(self.route, request)) for request in batch]
         BATCH_SIZE.labels(self.route.subject).observe(len(batch))
         with HANDLER_SECONDS.labels(self.route.subject).time():
-            answers = await self.bridge.run_sync(answer_batch, self.route, items)
+            answers = await self.runtime.run_sync(answer_batch, self.route, items)
         for request, answer in zip(batch, answers, strict=True):
             MESSAGES.labels(self.route.subject, "request", "ok" if answer.error is None else "error").inc()
             await self._respond(request, answer)

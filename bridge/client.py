@@ -16,11 +16,12 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.core.signals import setting_changed
 from nats.aio.client import Client
 
-from bridge.connection import connect, redact_url, request_headers, send_request
-from bridge.errors import NatsTimeout, NatsUnavailable
-from bridge.tracing import TRACE_HEADER, current_trace_id
+from natswire.connection import connect, redact_url, request_headers, send_request
+from natswire.errors import NatsTimeout, NatsUnavailable
+from natswire.tracing import TRACE_HEADER, current_trace_id
 
 
 class SyncNatsClient:
@@ -150,3 +151,16 @@ def reset_client() -> None:
         client, _client = _client, None
     if client is not None:
         client.close()
+
+
+NATS_SETTINGS = frozenset({"NATS_URL", "NATS_USER", "NATS_PASSWORD"})
+
+
+def follow_nats_settings() -> None:
+    """Reconnect the process-wide client whenever a test overrides where NATS is or who logs in."""
+
+    def on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+        if setting in NATS_SETTINGS:
+            reset_client()
+
+    setting_changed.connect(on_setting_changed, dispatch_uid="bridge.client.follow_nats_settings")

@@ -19,11 +19,11 @@ from django.db import DatabaseError, InterfaceError, OperationalError, close_old
 from rest_framework.exceptions import ValidationError
 from rest_framework.serializers import Serializer
 
-from bridge.database import is_connection_error
-from bridge.envelope import Incoming, decode, encode_error, encode_reply
-from bridge.errors import HandlerError, InvalidPayload, PayloadTooLarge
 from bridge.routes import Event, Meta, Reply
-from bridge.tracing import trace_id_var
+from natswire.envelope import Incoming, decode, encode_error, encode_reply
+from natswire.errors import HandlerError, InvalidPayload, PayloadTooLarge
+from natswire.tracing import trace_id_var
+from sitekit.database import is_connection_error
 
 logger = logging.getLogger("bridge.dispatch")
 T = TypeVar("T")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
 
 import nats.errors
 import nats.js.errors
@@ -22,9 +21,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 from bridge.dispatch import EventIn, parse_events, store_events
 from bridge.metrics import BATCH_SIZE, HANDLER_SECONDS, MESSAGES, REDELIVERIES
 from bridge.routes import Event
-
-if TYPE_CHECKING:
-    from bridge.runner import Bridge
+from bridge.runtime import Runtime
 
 logger = logging.getLogger("bridge.events")
 
@@ -63,10 +60,10 @@ async def ensure_stream(nc: Client, config: StreamConfig) -> None:
 class EventConsumer:
     """Reads one event route's stream in batches until the bridge stops."""
 
-    def __init__(self, route: Event, *, nc: Client, bridge: Bridge) -> None:
+    def __init__(self, route: Event, *, nc: Client, runtime: Runtime) -> None:
         self.route = route
         self.nc = nc
-        self.bridge = bridge
+        self.runtime = runtime
         self._subscription = None
 
     async def setup(self) -> bool:
@@ -77,7 +74,7 @@ class EventConsumer:
         waits for NATS itself, until it answers or the bridge is asked to stop.
         """
         attempt = 0
-        while not self.bridge.stopping.is_set():
+        while not self.runtime.stopping.is_set():
             try:
                 await self._setup_once()
                 return True
@@ -112,7 +109,7 @@ class EventConsumer:
     async def run(self) -> None:
         """Fetch, store and acknowledge batches until the bridge is stopping."""
         failures = 0
-        while not self.bridge.stopping.is_set():
+        while not self.runtime.stopping.is_set():
             try:
                 messages = await self._fetch()
             except (TimeoutError, nats.errors.TimeoutError):
@@ -162,7 +159,7 @@ class EventConsumer:
         ]
         # Decoding and validating a batch is CPU work: in a worker thread, the event loop keeps
         # reading and acknowledging meanwhile.
-        valid, rejected = await self.bridge.run_sync(parse_events, self.route, events)
+        valid, rejected = await self.runtime.run_sync(parse_events, self.route, events)
         subject = self.route.subject
         REDELIVERIES.labels(subject).inc(sum(1 for m in messages if m.metadata.num_delivered > 1))
         MESSAGES.labels(subject, "event", "rejected").inc(len(rejected))
@@ -171,7 +168,7 @@ class EventConsumer:
         try:
             BATCH_SIZE.labels(subject).observe(len(valid))
             with HANDLER_SECONDS.labels(subject).time():
-                refused = await self.bridge.run_sync(store_events, self.route, [payload for _, payload in valid])
+                refused = await self.runtime.run_sync(store_events, self.route, [payload for _, payload in valid])
         except Exception as error:
             MESSAGES.labels(subject, "event", "failed").inc(len(valid))
             logger.error("storing %d %s events failed, will retry: %s", len(valid), self.route.subject, error)

@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
 from bridge.client import get_client
-from bridge.errors import BridgeError
+from natswire.errors import BridgeError
 
 
 def live(request: HttpRequest) -> JsonResponse:

@@ -1,6 +1,6 @@
 """Prometheus metrics of the bridge processes, served on ``BRIDGE_METRICS_PORT`` when set.
 
-Web processes serve theirs at ``/metrics`` (``bridge.webmetrics``); these cover what only a
+Web processes serve theirs at ``/metrics`` (``sitekit.webmetrics``); these cover what only a
 bridge sees: messages handled, errors, redeliveries, handler latency and outbox backlog.
 """
 

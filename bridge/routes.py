@@ -79,17 +79,19 @@ class Event:
     max_payload: int = DEFAULT_MAX_PAYLOAD
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Outbox:
     """Requests queued in the site's outbox table for ``subject``, and what to do with the answer.
 
-    ``on_reply(reply)`` runs in a transaction once the request is answered (what it returns is
-    handed to a web process that sent the request itself); ``on_failure(payload, error)`` once
-    it is refused for good (a 4xx answer).
+    Each reply is checked by ``reply_serializer``, as every route's payload is checked by its
+    serializer; ``on_reply(valid_reply)`` then runs in a transaction (what it returns is
+    handed to a web process that sent the request itself); ``on_failure(payload, error)``
+    runs once the request is refused for good (a 4xx answer).
     """
 
     subject: str
-    on_reply: Callable[[Any], Any]
+    reply_serializer: type[Serializer]
+    on_reply: Callable[[dict[str, Any]], Any]
     on_failure: Callable[[dict[str, Any], str], None] | None = None
 
 

@@ -23,12 +23,12 @@ from nats.micro.request import Request
 from nats.micro.service import EndpointConfig, Service
 
 from bridge.batching import RequestBatcher
-from bridge.connection import connect
 from bridge.dispatch import with_django_db
 from bridge.events import EventConsumer
-from bridge.relay import OutboxRelay
+from bridge.outbox.relay import OutboxRelay
 from bridge.routes import Event, Outbox, Reply, RouteTable
-from bridge.shutdown import on_stop_signals
+from natswire.connection import connect
+from natswire.shutdown import on_stop_signals
 
 logger = logging.getLogger("bridge")
 T = TypeVar("T")
@@ -107,11 +107,11 @@ class Bridge:
         try:
             await self._serve_replies(nc)
             for route in self.table.of_kind(Event):
-                consumer = EventConsumer(route, nc=nc, bridge=self)
+                consumer = EventConsumer(route, nc=nc, runtime=self)
                 if await consumer.setup():
                     workers.append(asyncio.create_task(consumer.run(), name=f"events {route.subject}"))
             if self.table.of_kind(Outbox):
-                relay = OutboxRelay(self.table, nc=nc, bridge=self)
+                relay = OutboxRelay(self.table, nc=nc, runtime=self)
                 workers.append(asyncio.create_task(relay.run(), name="outbox relay"))
             logger.info("%s serving %s", self.name, ", ".join(r.subject for r in self.table.routes))
             if ready is not None:
@@ -164,7 +164,7 @@ class Bridge:
         await nc.flush()  # the server knows every endpoint before we say we are serving
 
     def _request_handler(self, route: Reply) -> Callable[[Request], Any]:
-        batcher = RequestBatcher(route, bridge=self, queue_size=self.concurrency * 8)
+        batcher = RequestBatcher(route, runtime=self, queue_size=self.concurrency * 8)
         batcher.start()
         self._batchers.append(batcher)
         # Only queue the request: the subscription is never held up by a slow handler.

@@ -2,6 +2,7 @@
 
 from bridge.routes import Outbox, RouteTable
 from buildings_site.buildings import handlers
+from buildings_site.buildings.serializers import WorkflowReplySerializer
 
 ROUTES = RouteTable(
     service="buildings",
@@ -10,6 +11,7 @@ ROUTES = RouteTable(
     routes=[
         Outbox(
             subject="workflows.create",
+            reply_serializer=WorkflowReplySerializer,
             on_reply=handlers.workflow_created,
             on_failure=handlers.workflow_refused,
         ),

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
-from bridge.connection import redact_url
+from natswire.connection import redact_url
 from stack import infra
 from stack.procs import ProcGroup
 from stack.system import REPO_ROOT, SITES, System

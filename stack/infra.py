@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import psycopg
 from psycopg import sql
 
-from bridge.connection import server_list, without_login
+from natswire.connection import server_list, without_login
 from stack.procs import ProcGroup, Spec
 
 # The NATS users of the shipped authorization config, each with its own subjects.

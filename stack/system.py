@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bridge.connection import without_login
+from natswire.connection import without_login
 from stack.accounts import Login
 from stack.infra import NatsAuth
 from stack.procs import Proc, ProcGroup, Spec
@@ -26,7 +26,7 @@ class Site:
     server: str  # "gunicorn" (WSGI) or "daphne" (ASGI: HTTP and WebSockets)
     bridges: int
     # gunicorn processes unless WEB_WORKERS says otherwise: one per core where HTTP is the hot
-    # path; one for workflows, whose hot path is its bridges (README, Performance).
+    # path; one for workflows, whose hot path is its bridges (docs/performance.md).
     web_workers: int = 2
 
     @property
@@ -53,7 +53,7 @@ DAPHNE_LIMITS = ["--websocket-max-message-size", "65536", "--websocket-max-frame
 
 
 def web_argv(site: Site, port: int) -> list[str]:
-    """The HTTP server command; worker counts are chosen from measurements (see README)."""
+    """The HTTP server command; worker counts are chosen from measurements (see docs/performance.md)."""
     if site.server == "daphne":
         address = ["-b", "127.0.0.1", "-p", str(port)]
         return [sys.executable, "-m", "daphne", *DAPHNE_LIMITS, *address, f"{site.package}.asgi:application"]
@@ -63,7 +63,7 @@ def web_argv(site: Site, port: int) -> list[str]:
         "gunicorn",
         f"{site.package}.wsgi",
         "-c",
-        "python:bridge.gunicorn_conf",
+        "python:sitekit.gunicorn_conf",
         "-b",
         f"127.0.0.1:{port}",
     ]

@@ -31,7 +31,7 @@ class Outcome:
 def suites() -> list[tuple[str, list[str]]]:
     """(name, command) of every suite that exists in this checkout."""
     pytest = [sys.executable, "-m", "pytest", "-q"]
-    found = [("bridge", [*pytest, "bridge", "--ds=workflows_site.settings"])]
+    found = [("natswire, sitekit, bridge", [*pytest, "natswire", "sitekit", "bridge", "--ds=workflows_site.settings"])]
     for package in SITE_PACKAGES:
         if (REPO_ROOT / package / "manage.py").exists():
             found.append((package, [*pytest, package, f"--ds={package}.settings"]))

@@ -12,7 +12,7 @@ import uuid
 import orjson
 import pytest
 
-from bridge.envelope import nest_event
+from natswire.envelope import nest_event
 from stack.infra import wait_for
 from tests.conftest import query
 from tests.helpers import ALARMS, Batch, Message, alarm, create_streams, jetstream_state, publish, stored_ids

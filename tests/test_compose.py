@@ -28,7 +28,9 @@ MIGRATIONS = {f"{site}-migrate" for site in SITES}
 EXPECTED_SERVICES = {"postgres", "nats", "alarms-generator", *MIGRATIONS, *WEB_PORTS, *BRIDGE_REPLICAS}
 LONG_RUNNING = sorted(set(SERVICES) - MIGRATIONS)
 APP_SERVICES = sorted(name for name, service in SERVICES.items() if "build" in service)
-GUNICORN_CONF = REPO / "bridge" / "gunicorn_conf.py"
+GUNICORN_CONF = REPO / "sitekit" / "gunicorn_conf.py"
+# What every site process imports besides its own package.
+SHARED_PACKAGES = ("natswire", "sitekit", "bridge")
 
 # Packages being written alongside this file: their services are checked once they exist.
 PENDING_PACKAGES = ("alarms_site", "alarms_generator")
@@ -100,8 +102,9 @@ def code_run_by(arguments: list[str]) -> list[Path]:
     site = site_package(arguments)
     if site is None:
         return python_sources(REPO / package_run_by(arguments))
-    files = [f for f in python_sources(REPO / "bridge") if f != GUNICORN_CONF] + python_sources(REPO / site)
-    return [*files, GUNICORN_CONF] if "python:bridge.gunicorn_conf" in arguments else files
+    shared = [f for package in SHARED_PACKAGES for f in python_sources(REPO / package)]
+    files = [f for f in shared if f != GUNICORN_CONF] + python_sources(REPO / site)
+    return [*files, GUNICORN_CONF] if "python:sitekit.gunicorn_conf" in arguments else files
 
 
 def pinned_requirements() -> set[str]:
@@ -303,11 +306,13 @@ def test_it_runs_commands_that_exist_in_the_repo_and_the_image(name):
         if arguments[1].endswith("manage.py"):
             assert "django" in pinned
             site = REPO / arguments[1].split("/")[0]
-            own = [*REPO.glob(f"bridge/management/commands/{arguments[2]}.py"), *site.rglob(f"{arguments[2]}.py")]
+            shared = [path for package in SHARED_PACKAGES for path in REPO.glob(f"{package}/management/commands/*.py")]
+            own = [p for p in shared if p.stem == arguments[2]] + list(site.rglob(f"{arguments[2]}.py"))
             assert arguments[2] in {"migrate"} or own, f"no management command {arguments[2]}"
     assert module_in_image(package_run_by(arguments))
     if site_package(arguments):
-        assert module_in_image("bridge"), "every site imports the bridge package"
+        for package in SHARED_PACKAGES:
+            assert module_in_image(package), f"every site imports the {package} package"
     for argument in argv(service["healthcheck"]["test"])[1:] if "healthcheck" in service else []:
         if argument.startswith("/app/"):
             assert in_image(argument.removeprefix("/app/")), argument

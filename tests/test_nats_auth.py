@@ -23,8 +23,8 @@ import orjson
 import pytest
 from nats.aio.client import Client
 
-from bridge.connection import open_connection
-from bridge.errors import NatsAuthorizationFailed
+from natswire.connection import open_connection
+from natswire.errors import NatsAuthorizationFailed
 from stack import infra
 from stack.infra import NatsAuth, wait_for
 from stack.procs import Proc, ProcGroup

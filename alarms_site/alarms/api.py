@@ -18,7 +18,7 @@ from alarms_site.alarms import services
 from alarms_site.alarms.filters import AlarmFilter
 from alarms_site.alarms.selectors import alarm_counts_per_minute, alarm_list
 from alarms_site.alarms.serializers import AlarmOutputSerializer, MinuteCountsSerializer, PerMinuteQuerySerializer
-from bridge.retrieve import QuickRetrieveMixin
+from sitekit.retrieve import QuickRetrieveMixin
 
 
 class MayAcknowledge(DjangoModelPermissions):

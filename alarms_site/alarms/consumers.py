@@ -8,10 +8,10 @@ has, 0 for none>, "unacknowledged": [ids of its unacknowledged rows]}``, sent on
 (re)connect. Pages drop alarms they already have, so overlaps are harmless; gaps are not
 possible because the feed is live before the database is read (see ``connect``).
 
-Abuse is bounded (``bridge.sockets``): each process serves at most ``ALARMS_LIVE_MAX_SOCKETS``
+Abuse is bounded (``alarms_site.alarms.sockets``): each process serves at most ``ALARMS_LIVE_MAX_SOCKETS``
 sockets (more are closed with ``CLOSE_TRY_AGAIN``), a socket that sends far more than a page
 does is closed with ``CLOSE_TOO_CHATTY``, and daphne drops a client that stops reading
-(``bridge.slowclients``) and refuses frames over its maximum message size.
+(``alarms_site.alarms.slowclients``) and refuses frames over its maximum message size.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from alarms_site.alarms.serializers import (
     AlarmOutputSerializer,
     FeedResumeSerializer,
 )
-from bridge.errors import NatsUnavailable
-from bridge.sockets import MessageRate, SocketSlots
+from alarms_site.alarms.sockets import MessageRate, SocketSlots
+from natswire.errors import NatsUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
 
         Channels closes stale database connections before each message it dispatches, a hop
         to a worker thread: with 50 sockets that is 50 hops per alarm batch, for a frame that
-        touches no database. The frame arrives as ready text (``bridge.live``).
+        touches no database. The frame arrives as ready text (``bridge.fanout``).
         """
         if message["type"] == live.FRAME:
             await self.send(text_data=message["text"])

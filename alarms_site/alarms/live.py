@@ -15,7 +15,7 @@ from django.conf import settings
 
 from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.serializers import AlarmAcknowledgementSerializer, AlarmOutputSerializer
-from bridge.live import LIVE_FRAME, forward_to_group, publish_on_commit
+from bridge.fanout import LIVE_FRAME, forward_to_group, publish_on_commit
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from rest_framework import serializers
 
 from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, Severity
-from bridge.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
-from bridge.serializers import OutputModelSerializer
+from sitekit.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
+from sitekit.serializers import OutputModelSerializer
 
 MAX_ALARM_ID = 2**63 - 1  # a bigint: anything larger would fail the query, not the validation
 # An alarm from year 1 is a broken clock, not history.

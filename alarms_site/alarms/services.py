@@ -7,12 +7,13 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from alarms_site.alarms import live
 from alarms_site.alarms.models import Alarm
-from bridge.inserts import can_insert_new, insert_new
+from sitekit.inserts import insert_new
+from sitekit.locks import hold_transaction_lock
 
 logger = logging.getLogger(__name__)
 
@@ -60,28 +61,16 @@ def _store_batch(*, events: list[dict[str, Any]], serialized: bool) -> list[Alar
                 received_at=received_at,
             ),
         )
-    # On PostgreSQL the batch is one INSERT, atomic by itself: no BEGIN and COMMIT round trips.
-    # A transaction is needed to hold the retry's lock, and for SQLite's read-then-insert.
-    with transaction.atomic() if serialized or not can_insert_new() else contextlib.nullcontext():
+    # The batch is one INSERT, atomic by itself: no BEGIN and COMMIT round trips. Only the
+    # retry needs a transaction, to hold its lock.
+    with transaction.atomic() if serialized else contextlib.nullcontext():
         if serialized:
-            _lock_ingest()
-        new = _insert_new(list(alarms.values()))
+            hold_transaction_lock(_INGEST_LOCK)
+        new = insert_new(Alarm, list(alarms.values()), unique_field="event_id")
         live.push_created(new)  # once committed: at once when the INSERT was the transaction
     if len(new) < len(events):
         logger.info("stored %d new alarms, %d already known", len(new), len(events) - len(new))
     return new
-
-
-def _insert_new(alarms: list[Alarm]) -> list[Alarm]:
-    """Insert the alarms whose event id is unknown; returns those, oldest first."""
-    if can_insert_new():
-        return insert_new(Alarm, alarms, unique_field="event_id")
-    # SQLite (the run command's fallback) lets one writer in at a time from the start of the
-    # transaction, so whatever lies above the highest id seen now is ours.
-    highest_before = Alarm.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    Alarm.objects.bulk_create(alarms, ignore_conflicts=True)
-    event_ids = [alarm.event_id for alarm in alarms]
-    return list(Alarm.objects.filter(event_id__in=event_ids, id__gt=highest_before).order_by("id"))
 
 
 def alarm_acknowledge(*, alarm: Alarm, by: str) -> Alarm:
@@ -104,10 +93,3 @@ def alarm_acknowledge_many(*, alarm_ids: Iterable[int], by: str) -> int:
         alarm.acknowledged_at, alarm.acknowledged_by = now, by
     live.push_acknowledged(alarms)
     return len(alarms)
-
-
-def _lock_ingest() -> None:
-    # SQLite (the no-PostgreSQL fallback of the run command) already lets one writer in at a time.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_INGEST_LOCK])

@@ -17,10 +17,10 @@ from rest_framework import serializers
 
 from alarms_generator.alarms import new_alarm
 from bridge import asyncapi
-from bridge.envelope import decode, encode_error, encode_reply, nest_event, nest_request
-from bridge.errors import InvalidPayload
-from bridge.fields import StrictCharField, StrictIntegerField
 from bridge.serializer_schema import acceptance_problems, serializer_schema
+from natswire.envelope import decode, encode_error, encode_reply, nest_event, nest_request
+from natswire.errors import InvalidPayload
+from sitekit.fields import StrictCharField, StrictIntegerField
 from workflows_site.routes import ROUTES
 
 Document = dict[str, Any]

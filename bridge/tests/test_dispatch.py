@@ -8,8 +8,8 @@ from django.db import DataError, OperationalError
 from rest_framework import serializers
 
 from bridge.dispatch import EventIn, answer_batch, parse_events, refuse_oversized, store_events
-from bridge.fields import StrictCharField
 from bridge.routes import Event, Meta, Reply
+from sitekit.fields import StrictCharField
 
 
 class NameSerializer(serializers.Serializer):

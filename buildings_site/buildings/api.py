@@ -2,45 +2,32 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
-from rest_framework.request import Request
-from rest_framework.response import Response
+from typing import Any
 
-from bridge.retrieve import QuickRetrieveMixin
 from buildings_site.buildings import services
+from buildings_site.buildings.models import Building
 from buildings_site.buildings.selectors import building_list
 from buildings_site.buildings.serializers import BuildingInputSerializer, BuildingOutputSerializer
+from sitekit.api import ServiceModelViewSet
 
 
-class BuildingViewSet(QuickRetrieveMixin, viewsets.ModelViewSet):
+class BuildingViewSet(ServiceModelViewSet):
     """Buildings. Creating one also asks the workflows service for its first workflow."""
 
     serializer_class = BuildingOutputSerializer
+    input_serializer_class = BuildingInputSerializer
     filterset_fields = ["workflow_status"]
 
     def get_queryset(self):
         return building_list()
 
-    @extend_schema(request=BuildingInputSerializer, responses={201: BuildingOutputSerializer})
-    def create(self, request: Request) -> Response:
-        data = self._valid_input(request, partial=False)
-        building = services.building_create_with_workflow(name=data["name"])
-        return Response(BuildingOutputSerializer(building).data, status=status.HTTP_201_CREATED)
+    def service_create(self, data: dict[str, Any]) -> Building:
+        return services.building_create_with_workflow(name=data["name"])
 
-    @extend_schema(request=BuildingInputSerializer, responses=BuildingOutputSerializer)
-    def update(self, request: Request, *args, **kwargs) -> Response:
-        building = self.get_object()
-        data = self._valid_input(request, partial=kwargs.get("partial", False))
+    def service_update(self, instance: Building, data: dict[str, Any]) -> Building:
         if "name" in data:
-            building = services.building_update(building=building, name=data["name"])
-        return Response(BuildingOutputSerializer(building).data)
+            return services.building_update(building=instance, name=data["name"])
+        return instance
 
-    def perform_destroy(self, instance) -> None:
+    def service_delete(self, instance: Building) -> None:
         services.building_delete(building=instance)
-
-    @staticmethod
-    def _valid_input(request: Request, *, partial: bool) -> dict:
-        serializer = BuildingInputSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data

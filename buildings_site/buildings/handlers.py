@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.dispatch import validate
 from buildings_site.buildings import services
-from buildings_site.buildings.serializers import WorkflowReplySerializer
 
 
-def workflow_created(reply: Any) -> dict[str, Any]:
+def workflow_created(workflow: dict[str, Any]) -> dict[str, Any]:
     """The workflows service answered ``workflows.create``: attach the workflow, and return it."""
-    workflow = validate(WorkflowReplySerializer, reply)
     services.building_workflow_attach(building_id=workflow["buildingId"], workflow_id=workflow["id"])
     return workflow
 

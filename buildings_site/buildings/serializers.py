@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from bridge.fields import StrictCharField, StrictIntegerField
-from bridge.serializers import OutputModelSerializer
 from buildings_site.buildings.models import Building
+from sitekit.fields import StrictCharField, StrictIntegerField
+from sitekit.serializers import OutputModelSerializer
 
 
 class BuildingInputSerializer(serializers.Serializer):

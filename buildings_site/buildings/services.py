@@ -6,11 +6,11 @@ import logging
 
 from django.db import transaction
 
-from bridge.models import OutboxMessage
-from bridge.outbox import PENDING, outbox_deliver_now
-from bridge.outbox_create import create_with_request, key_for
-from bridge.tracing import current_trace_id
+from bridge.outbox.create import create_with_request, key_for
+from bridge.outbox.models import OutboxMessage
+from bridge.outbox.services import PENDING, outbox_deliver_now
 from buildings_site.buildings.models import Building, WorkflowStatus
+from natswire.tracing import current_trace_id
 
 logger = logging.getLogger(__name__)
 

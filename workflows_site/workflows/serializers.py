@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from bridge.fields import MAX_BIGINT, StrictCharField, StrictIntegerField
-from bridge.serializers import OutputModelSerializer
+from sitekit.fields import MAX_BIGINT, StrictCharField, StrictIntegerField
+from sitekit.serializers import OutputModelSerializer
 from workflows_site.workflows.models import Workflow, WorkflowStatus
 
 

@@ -6,7 +6,7 @@ from django.test import TestCase, override_settings
 
 from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.tests.factories import stored_alarms
-from bridge.testing import ApiAccessChecks, Write
+from sitekit.testing import ApiAccessChecks, Write
 
 
 @override_settings(ALARMS_LIVE_SUBJECT="test.alarms.live")

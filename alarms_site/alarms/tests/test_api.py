@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from alarms_site.alarms import services
 from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.tests.factories import event, stored_alarms
-from bridge.testing import SignedInMixin, sign_in_with_token, user_with_permissions
+from sitekit.testing import SignedInMixin, sign_in_with_token, user_with_permissions
 
 
 @override_settings(ALARMS_LIVE_SUBJECT="test.alarms.live")

@@ -13,8 +13,9 @@ from alarms_site.alarms import consumers
 from alarms_site.alarms.consumers import CLOSE_SIGNED_OUT, CLOSE_TOO_CHATTY, CLOSE_TRY_AGAIN, MESSAGES_BURST
 from alarms_site.alarms.tests.factories import stored_alarms
 from alarms_site.alarms.tests.test_consumers import TIMEOUT, feed, resume, socket_to_feed
-from bridge.live import stop_forwarding
-from bridge.testing import NatsTestMixin, session_cookie
+from bridge.fanout import stop_forwarding
+from bridge.testing import NatsTestMixin
+from sitekit.testing import session_cookie
 
 
 @override_settings(ALARMS_LIVE_SUBJECT=f"test.{uuid.uuid4().hex}.alarms.live")

@@ -20,8 +20,9 @@ from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.tests.factories import event, stored_alarms
 from alarms_site.asgi import application
 from bridge.client import get_client
-from bridge.live import stop_forwarding
-from bridge.testing import NatsServer, NatsTestMixin, session_cookie
+from bridge.fanout import stop_forwarding
+from bridge.testing import NatsServer, NatsTestMixin
+from sitekit.testing import session_cookie
 
 TIMEOUT = 5
 ORIGIN = b"http://127.0.0.1"

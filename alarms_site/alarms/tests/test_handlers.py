@@ -10,8 +10,8 @@ from django.test import TestCase, override_settings
 from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.tests.factories import wire_event
 from bridge.dispatch import EventIn, parse_events, store_events
-from bridge.envelope import nest_event
 from bridge.routes import Event, load_routes
+from natswire.envelope import nest_event
 
 ROUTE: Event = next(route for route in load_routes().of_kind(Event) if route.subject == "alarm.created")
 

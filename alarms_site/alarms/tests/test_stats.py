@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.selectors import alarm_counts_per_minute
 from alarms_site.alarms.tests.factories import stored_alarms
-from bridge.testing import SignedInMixin
+from sitekit.testing import SignedInMixin
 
 NOW = datetime(2025, 5, 1, 10, 30, 42, tzinfo=UTC)
 

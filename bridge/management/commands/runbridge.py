@@ -9,10 +9,10 @@ import socket
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from bridge.errors import NatsAuthorizationFailed
 from bridge.metrics import serve_metrics
 from bridge.routes import load_routes
 from bridge.runner import Bridge
+from natswire.errors import NatsAuthorizationFailed
 
 
 class Command(BaseCommand):

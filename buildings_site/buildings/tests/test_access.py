@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.test import TestCase
 
-from bridge.testing import ApiAccessChecks, Write
 from buildings_site.buildings.models import Building
+from sitekit.testing import ApiAccessChecks, Write
 
 
 class BuildingAccessTests(ApiAccessChecks, TestCase):

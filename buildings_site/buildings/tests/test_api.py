@@ -7,10 +7,11 @@ from django.db import connection
 from django.test import TestCase, TransactionTestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from bridge.models import OutboxMessage
-from bridge.testing import NatsTestMixin, Responder, SignedInMixin
+from bridge.outbox.models import OutboxMessage
+from bridge.testing import NatsTestMixin, Responder
 from buildings_site.buildings.models import Building
 from buildings_site.buildings.services import building_create_with_workflow, first_workflow_key
+from sitekit.testing import SignedInMixin
 
 
 def workflow_reply(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:

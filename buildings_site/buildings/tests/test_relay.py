@@ -9,8 +9,8 @@ import orjson
 from django.test import TransactionTestCase
 from django.utils import timezone
 
-from bridge.models import OutboxMessage
-from bridge.relay import OutboxRelay
+from bridge.outbox.models import OutboxMessage
+from bridge.outbox.relay import OutboxRelay
 from bridge.routes import load_routes
 from bridge.runner import Bridge
 from bridge.testing import NatsTestMixin, Responder
@@ -22,13 +22,13 @@ def relay_once(url: str) -> int:
     """One relay pass, as the bridge process runs it."""
 
     async def run() -> int:
-        from bridge.connection import connect
+        from natswire.connection import connect
 
         table = load_routes()
         bridge = Bridge(table, nats_url=url, name="test-relay", concurrency=4, request_timeout=1.0)
         nc = await connect(url, name="test-relay", retry_forever=False)
         try:
-            return await OutboxRelay(table, nc=nc, bridge=bridge).relay_once()
+            return await OutboxRelay(table, nc=nc, runtime=bridge).relay_once()
         finally:
             await nc.close()
             bridge.close_workers()

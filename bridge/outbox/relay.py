@@ -1,0 +1,78 @@
+"""The outbox relay: sends the site's pending outbox requests until each is answered."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from django.conf import settings
+from nats.aio.client import Client
+
+from bridge.metrics import MESSAGES, OUTBOX_BACKLOG
+from bridge.outbox.models import OutboxMessage
+from bridge.outbox.services import DELIVERED, FAILED, PENDING, outbox_backlog, outbox_claim_due, outbox_settle
+from bridge.routes import RouteTable
+from bridge.runtime import Runtime
+from natswire.connection import request_headers, send_request
+from natswire.errors import BridgeError
+from natswire.tracing import clean_trace_id, trace_id_var
+
+logger = logging.getLogger("bridge.outbox")
+
+BATCH = 100
+IDLE_POLL_SECONDS = 1.0
+# The ``result`` label of bridge_messages_total for each way a send can end.
+RESULT_LABELS = {DELIVERED: "delivered", FAILED: "refused", PENDING: "retry"}
+
+
+class OutboxRelay:
+    """Claims due messages, sends them concurrently, records each outcome."""
+
+    def __init__(self, table: RouteTable, *, nc: Client, runtime: Runtime) -> None:
+        self.table = table
+        self.nc = nc
+        self.runtime = runtime
+
+    async def run(self) -> None:
+        """Relay until the bridge is stopping; a full batch means look again at once."""
+        while not self.runtime.stopping.is_set():
+            try:
+                sent = await self.relay_once()
+            except Exception as error:  # e.g. the database is down: keep the loop alive
+                logger.warning("outbox relay pass failed: %s", error)
+                sent = 0
+            if sent < BATCH:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self.runtime.stopping.wait(), IDLE_POLL_SECONDS)
+
+    async def relay_once(self) -> int:
+        """One pass: returns how many messages were sent."""
+        messages = await self.runtime.run_sync(outbox_claim_due, limit=BATCH)
+        OUTBOX_BACKLOG.set(await self.runtime.run_sync(outbox_backlog))
+        await asyncio.gather(*(self._deliver(message) for message in messages))
+        return len(messages)
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        trace_id_var.set(clean_trace_id(message.trace_id))
+        headers = request_headers(trace_id=trace_id_var.get(), idempotency_key=message.key)
+        reply, error = None, None
+        try:
+            reply = await send_request(
+                self.nc,
+                message.subject,
+                message.payload,
+                timeout=settings.NATS_REQUEST_TIMEOUT,
+                headers=headers,
+                wire=settings.NATS_PEER_WIRE,
+            )
+        except BridgeError as failure:
+            error = failure
+        delivery = await self.runtime.run_sync(
+            outbox_settle, table=self.table, message=message, reply=reply, error=error
+        )
+        MESSAGES.labels(message.subject, "outbox", RESULT_LABELS[delivery.state]).inc()
+        if delivery.state == DELIVERED:
+            logger.info("outbox %s %s delivered (attempt %d)", message.subject, message.key, message.attempts)
+        elif delivery.state == PENDING:
+            logger.info("outbox %s %s not delivered yet: %s", message.subject, message.key, delivery.reason)

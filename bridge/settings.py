@@ -1,0 +1,29 @@
+"""NATS settings shared by every site's processes (web and bridge).
+
+Each site's ``settings.py`` star-imports this module after ``sitekit.settings_base``. Every
+value comes from the environment, with defaults that run on a developer's machine.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+
+from sitekit.env import env_float, env_int, env_str
+
+# The bridge (``runbridge``, ``checkasyncapi``) and its transactional outbox.
+BRIDGE_APPS = ["bridge", "bridge.outbox"]
+
+NATS_URL = env_str("NATS_URL", "nats://127.0.0.1:4222")
+# This process's NATS user (deploy/nats/auth.conf lets each one use only its own subjects).
+# Kept out of NATS_URL so that the URL, which logs and health checks print, holds no secret.
+NATS_USER = env_str("NATS_USER", "")
+NATS_PASSWORD = env_str("NATS_PASSWORD", "")
+if NATS_PASSWORD and not NATS_USER:
+    raise ImproperlyConfigured("NATS_PASSWORD is set but NATS_USER is not: set both, or neither")
+NATS_REQUEST_TIMEOUT = env_float("NATS_REQUEST_TIMEOUT", 2.0, minimum=0.05)
+BRIDGE_CONCURRENCY = env_int("BRIDGE_CONCURRENCY", 32, minimum=1)
+BRIDGE_NAME = env_str("BRIDGE_NAME", "")
+BRIDGE_METRICS_PORT = env_int("BRIDGE_METRICS_PORT", 0, minimum=0)
+# Copies of each JetStream stream; 3 on a 3-node NATS cluster survives losing a node.
+JETSTREAM_REPLICAS = env_int("JETSTREAM_REPLICAS", 1, minimum=1)
+NATS_PEER_WIRE = env_str("NATS_PEER_WIRE", "plain")  # "nestjs" to call NestJS services

@@ -1,0 +1,71 @@
+"""Request metrics of the web processes, at ``/metrics``: three series, written once per request.
+
+django-prometheus records about fifteen series per request through two middlewares; with
+gunicorn's several workers every one of them is a locked write to a shared file, about
+0.7 ms a request. These are the series people read (requests, responses by status,
+latency by view), under django-prometheus's names so dashboards keep working.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, float("inf"))
+UNRESOLVED = "<unresolved>"
+
+REQUESTS = Counter(
+    "django_http_requests_total_by_view_transport_method",
+    "Requests by view, transport and method.",
+    ["view", "transport", "method"],
+)
+RESPONSES = Counter(
+    "django_http_responses_total_by_status_view_method",
+    "Responses by status, view and method.",
+    ["status", "view", "method"],
+)
+LATENCY = Histogram(
+    "django_http_requests_latency_seconds_by_view_method",
+    "Time from the first middleware to the response, by view and method.",
+    ["view", "method"],
+    buckets=LATENCY_BUCKETS,
+)
+
+
+class RequestMetricsMiddleware:
+    """Counts each request and its latency; goes first in ``MIDDLEWARE`` so it times the rest."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = request.resolver_match
+        view = (match.view_name or UNRESOLVED) if match is not None else UNRESOLVED
+        method = request.method or ""
+        REQUESTS.labels(view, "https" if request.is_secure() else "http", method).inc()
+        RESPONSES.labels(str(response.status_code), view, method).inc()
+        LATENCY.labels(view, method).observe(time.perf_counter() - started)
+        return response
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Every worker's figures (gunicorn's workers share ``PROMETHEUS_MULTIPROC_DIR``), else this process's."""
+    registry = REGISTRY
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # set up by sitekit.gunicorn_conf, not a setting
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
