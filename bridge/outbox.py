@@ -146,7 +146,13 @@ def outbox_deliver_now(*, message: OutboxMessage, timeout: float | None = None) 
 
     table = load_routes()
     try:
-        reply = get_client().request(message.subject, message.payload, timeout=timeout, idempotency_key=message.key)
+        reply = get_client().request(
+            message.subject,
+            message.payload,
+            timeout=timeout,
+            idempotency_key=message.key,
+            wire=table.outbox(message.subject).wire,
+        )
     except RemoteError as error:
         if error.is_permanent:
             outbox_fail(table=table, message_id=message.pk, error=f"{error} {error.errors or ''}")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from bridge.env import env_bool, env_float, env_int, env_list, env_str
+from bridge.env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from bridge.envelope import WIRES
 
 PRODUCTION = env_bool("DJANGO_PRODUCTION", False)
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -175,7 +176,13 @@ BRIDGE_NAME = env_str("BRIDGE_NAME", "")
 BRIDGE_METRICS_PORT = env_int("BRIDGE_METRICS_PORT", 0, minimum=0)
 # Copies of each JetStream stream; 3 on a 3-node NATS cluster survives losing a node.
 JETSTREAM_REPLICAS = env_int("JETSTREAM_REPLICAS", 1, minimum=1)
-NATS_PEER_WIRE = env_str("NATS_PEER_WIRE", "plain")  # "nestjs" to call NestJS services
+# How requests to other services are written (bridge/envelope.py): "plain" JSON for ours,
+# "nestjs" for a NestJS service with a string pattern (@MessagePattern('workflows.create')),
+# "nestjs-object" for one with an object pattern (@MessagePattern({ cmd: 'workflows.create' }),
+# sent on the subject {"cmd":"workflows.create"}). NATS_PEER_WIRE is the default of every
+# Outbox route; each route's own setting below overrides it.
+NATS_PEER_WIRE = env_choice("NATS_PEER_WIRE", "plain", WIRES)
+WORKFLOWS_WIRE = env_choice("WORKFLOWS_WIRE", NATS_PEER_WIRE, WIRES)  # buildings -> workflows.create
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOG_FORMAT = env_str("LOG_FORMAT", "text")

@@ -91,6 +91,14 @@ def tamper_reply_shape(document: Document) -> None:
     del document["components"]["schemas"]["WorkflowCreated"]["properties"]["buildingId"]
 
 
+def tamper_alias_away(document: Document) -> None:
+    document["channels"]["workflowsCreateNestjsObject"]["address"] = '{"cmd":"workflows.make"}'
+
+
+def tamper_alias_queue(document: Document) -> None:
+    document["operations"]["serveWorkflowsCreateNestjsObject"]["bindings"]["nats"]["queue"] = "nest"
+
+
 @pytest.mark.parametrize(
     ("tamper", "expected"),
     [
@@ -103,6 +111,8 @@ def tamper_reply_shape(document: Document) -> None:
         (tamper_required, "required is ['name'], the serializer says ['buildingId', 'name']"),
         (tamper_type, "field 'buildingId' type is 'string', the serializer says 'integer'"),
         (tamper_reply_shape, "WorkflowCreated (workflows_site.workflows.serializers.WorkflowReplySerializer)"),
+        (tamper_alias_away, 'alias {"cmd":"workflows.create"}: no channel has this address'),
+        (tamper_alias_queue, "operation serveWorkflowsCreateNestjsObject has queue group 'nest'"),
     ],
 )
 def test_it_reports_a_document_that_drifted_from_the_code(document, tamper: Callable[[Document], None], expected):

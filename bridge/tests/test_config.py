@@ -8,9 +8,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers
 
-from bridge.env import env_bool, env_int, env_list
+from bridge.env import env_bool, env_choice, env_int, env_list
 from bridge.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
-from bridge.routes import Publish, Reply, RouteTable
+from bridge.routes import Outbox, Publish, Reply, RouteTable
+from bridge.runner import endpoint_name
 
 
 def test_it_reads_typed_environment_values(monkeypatch):
@@ -29,6 +30,7 @@ def test_it_reads_typed_environment_values(monkeypatch):
         ("X_BOOL", "maybe", lambda: env_bool("X_BOOL", False)),
         ("X_INT", "ten", lambda: env_int("X_INT", 1)),
         ("X_INT", "0", lambda: env_int("X_INT", 1, minimum=1)),
+        ("X_WIRE", "nest", lambda: env_choice("X_WIRE", "plain", ("plain", "nestjs"))),
     ],
 )
 def test_it_refuses_malformed_environment_values(monkeypatch, name, value, reader):
@@ -86,3 +88,24 @@ def test_a_reply_route_needs_exactly_one_kind_of_handler():
         Reply(subject="a.b", serializer=Payload, queue="q")
     with pytest.raises(ImproperlyConfigured, match="exactly one"):
         Reply(subject="a.b", serializer=Payload, queue="q", handler=handler, batch_handler=lambda items: [])
+
+
+def test_a_reply_route_answers_its_aliases_too_and_refuses_malformed_or_repeated_ones():
+    nest = '{"cmd":"a.b"}'
+    reply = Reply(subject="a.b", serializer=Payload, queue="q", handler=handler, aliases=(nest,))
+    assert reply.subjects == ("a.b", nest)
+    assert [endpoint_name(subject) for subject in reply.subjects] == ["a-b", "cmd-a-b"]
+    RouteTable(service="s", version="1.0.0", routes=[reply])
+    for alias in ['{"cmd": "a.b"}', '{"cmd":"a b"}', '{"cmd":1}', "{}", "a.>", '{"b":"x","a":"y"}']:
+        with pytest.raises(ImproperlyConfigured, match="malformed alias"):
+            bad = Reply(subject="a.b", serializer=Payload, queue="q", handler=handler, aliases=(alias,))
+            RouteTable(service="s", version="1.0.0", routes=[bad])
+    twice = Reply(subject="c.d", serializer=Payload, queue="q", handler=handler, aliases=(nest,))
+    with pytest.raises(ImproperlyConfigured, match="routed twice"):
+        RouteTable(service="s", version="1.0.0", routes=[reply, twice])
+
+
+def test_an_outbox_route_refuses_an_unknown_wire():
+    assert Outbox(subject="a.b", on_reply=lambda reply: None, wire="nestjs-object").wire == "nestjs-object"
+    with pytest.raises(ImproperlyConfigured, match="wire 'grpc'"):
+        Outbox(subject="a.b", on_reply=lambda reply: None, wire="grpc")
