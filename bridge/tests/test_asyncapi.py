@@ -17,7 +17,15 @@ from rest_framework import serializers
 
 from alarms_generator.alarms import new_alarm
 from bridge import asyncapi
-from bridge.envelope import decode, encode_error, encode_reply, nest_event, nest_request
+from bridge.envelope import (
+    NESTJS_OBJECT,
+    decode,
+    encode_error,
+    encode_reply,
+    nest_event,
+    nest_request,
+    outgoing_request,
+)
 from bridge.errors import InvalidPayload
 from bridge.fields import StrictCharField, StrictIntegerField
 from bridge.serializer_schema import acceptance_problems, serializer_schema
@@ -207,6 +215,9 @@ def test_the_generators_events_match_the_document(document):
 def test_the_bridges_envelopes_match_the_document(document):
     request = orjson.loads(nest_request("workflows.create", {"name": "W", "buildingId": 1}, "abc"))
     assert asyncapi.payload_problems(document, "workflowCreateRequestNestjs", request) == []
+    subject, body = outgoing_request(NESTJS_OBJECT, "workflows.create", {"name": "W", "buildingId": 1}, "abc")
+    assert asyncapi.resolve(document, document["channels"]["workflowsCreateNestjsObject"])["address"] == subject
+    assert asyncapi.payload_problems(document, "workflowCreateRequestNestjsObject", orjson.loads(body)) == []
     created = {"id": 1, "name": "W", "buildingId": 1}
     for incoming, reply, error in [
         (decode(b"{}"), "workflowCreated", "workflowCreateError"),
