@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format services browser bench clean
+.PHONY: help install run test test-fast lint format services browser nestjs bench clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,6 +17,23 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the pinned requirements
+
+# The NestJS app the cross-service tests run against ours (tests/nestjs): npm packages pinned
+# by its package-lock.json, TypeScript compiled once; both redone only when their inputs change.
+NESTJS := tests/nestjs
+NESTJS_INSTALLED := $(NESTJS)/node_modules/.installed
+NESTJS_BUILT := $(NESTJS)/dist/.built
+
+$(NESTJS_INSTALLED): $(NESTJS)/package.json $(NESTJS)/package-lock.json
+	cd $(NESTJS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+$(NESTJS_BUILT): $(NESTJS_INSTALLED) $(NESTJS)/tsconfig.json $(wildcard $(NESTJS)/src/*.ts)
+	rm -rf $(NESTJS)/dist
+	cd $(NESTJS) && node_modules/.bin/tsc -p tsconfig.json
+	touch $@
+
+nestjs: $(NESTJS_BUILT) ## Install and build the NestJS test app (tests/nestjs) with npm
 
 run: install ## Start the whole system (uses or starts PostgreSQL/NATS); Ctrl-C stops it
 	$(PY) -m stack run
@@ -36,11 +53,11 @@ format: install ## Format and fix what ruff can
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-test: install services browser lint ## Run every test (sites, bridge, cross-service, browser)
+test: install services browser lint nestjs ## Run every test (sites, bridge, cross-service, browser)
 	$(PY) -m stack.testrun
 
 bench: install ## Run the benchmarks against a freshly started system (see bench/README.md)
 	$(PY) -m bench
 
 clean: ## Remove the virtualenv, logs and local state
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(NESTJS)/node_modules $(NESTJS)/dist

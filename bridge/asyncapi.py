@@ -7,7 +7,8 @@ differ. ``manage.py checkasyncapi`` runs them for one site; the tests run them f
 
 Conventions the checks rely on (all plain AsyncAPI 3.0):
 
-- every route's subject is a channel ``address``; each site's operations carry a tag named
+- every route's subject, and every alias of a Reply route, is a channel ``address``; each
+  site's operations carry a tag named
   after its route table's ``service``; request-reply operations have a ``reply``;
 - the queue group (or durable consumer) is the operation's ``bindings.nats.queue``;
 - a JetStream-backed channel says so in ``x-jetstream`` (stream, subjects, durable);
@@ -102,8 +103,14 @@ def route_problems(document: dict[str, Any], table: RouteTable) -> list[str]:
             problems.append(f"{where}: no channel has this address")
             continue
         if isinstance(route, Reply):
-            problems += _operation_problems(document, table, channel, where, "receive", replies=True, queue=route.queue)
-            problems += _message_problems(document, channel, where, route.serializer, optional=())
+            problems += _reply_problems(document, table, channel, where, route)
+            for alias in route.aliases:
+                alias_where = f"{where} alias {alias}"
+                alias_channel = _channel_at(document, alias)
+                if alias_channel is None:
+                    problems.append(f"{alias_where}: no channel has this address")
+                else:
+                    problems += _reply_problems(document, table, alias_channel, alias_where, route)
         elif isinstance(route, Event):
             queue = route.durable  # a durable consumer shared by replicas: JetStream's queue group
             problems += _operation_problems(document, table, channel, where, "receive", replies=False, queue=queue)
@@ -192,6 +199,12 @@ def _operation_problems(
         for key, operation in matching
         if _queue(operation) != queue
     ]
+
+
+def _reply_problems(document: dict[str, Any], table: RouteTable, channel: str, where: str, route: Reply) -> list[str]:
+    """A request-reply subject (the route's own or an alias) is served in the route's queue group, with its schema."""
+    problems = _operation_problems(document, table, channel, where, "receive", replies=True, queue=route.queue)
+    return problems + _message_problems(document, channel, where, route.serializer, optional=())
 
 
 def _message_problems(

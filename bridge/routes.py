@@ -6,6 +6,7 @@ and the bridge refuses to start on a duplicate or malformed entry.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.serializers import Serializer
+
+from natswire.envelope import PLAIN, WIRES, nest_route
 
 _SUBJECT = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -52,10 +55,18 @@ class Reply:
     max_batch: int = 256
     max_payload: int = DEFAULT_MAX_PAYLOAD
     description: str = ""
+    # More subjects answered by the same handler, in the same queue group: for example
+    # ``{"cmd":"workflows.create"}``, where NestJS's ``send({cmd: 'workflows.create'}, ...)`` asks.
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.handler is None) == (self.batch_handler is None):
             raise ImproperlyConfigured(f"{self.subject}: give exactly one of handler and batch_handler")
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """Every subject this route answers: its own first, then its aliases."""
+        return (self.subject, *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -86,13 +97,20 @@ class Outbox:
     Each reply is checked by ``reply_serializer``, as every route's payload is checked by its
     serializer; ``on_reply(valid_reply)`` then runs in a transaction (what it returns is
     handed to a web process that sent the request itself); ``on_failure(payload, error)``
-    runs once the request is refused for good (a 4xx answer).
+    runs once the request is refused for good (a 4xx answer). ``wire`` is how the peer wants
+    its requests (``plain``, ``nestjs`` or ``nestjs-object``, see natswire/envelope.py): the web
+    process and the outbox relay both send that way.
     """
 
     subject: str
     reply_serializer: type[Serializer]
     on_reply: Callable[[dict[str, Any]], Any]
     on_failure: Callable[[dict[str, Any], str], None] | None = None
+    wire: str = PLAIN
+
+    def __post_init__(self) -> None:
+        if self.wire not in WIRES:
+            raise ImproperlyConfigured(f"{self.subject}: wire {self.wire!r} is not one of {', '.join(WIRES)}")
 
 
 @dataclass(frozen=True)
@@ -116,10 +134,17 @@ class RouteTable:
         for route in routes:
             if not _SUBJECT.match(route.subject):
                 raise ImproperlyConfigured(f"malformed subject {route.subject!r} in {service} routes")
-            key = (type(route), route.subject)
-            if key in seen:
-                raise ImproperlyConfigured(f"subject {route.subject!r} is routed twice in {service}")
-            seen.add(key)
+            for alias in getattr(route, "aliases", ()):
+                if not (_SUBJECT.match(alias) or is_nest_object_subject(alias)):
+                    raise ImproperlyConfigured(
+                        f"malformed alias {alias!r} of {route.subject} in {service} routes: give a subject, "
+                        'or a NestJS object pattern exactly as NestJS sends it, e.g. {"cmd":"workflows.create"}'
+                    )
+            for subject in getattr(route, "subjects", (route.subject,)):
+                key = (type(route), subject)
+                if key in seen:
+                    raise ImproperlyConfigured(f"subject {subject!r} is routed twice in {service}")
+                seen.add(key)
         self.service = service
         self.version = version
         self.description = description
@@ -135,6 +160,24 @@ class RouteTable:
             if route.subject == subject:
                 return route
         raise ImproperlyConfigured(f"no Outbox route for {subject!r} in {self.service}")
+
+
+def is_nest_object_subject(subject: str) -> bool:
+    """Whether ``subject`` is a NestJS object pattern as NestJS writes it, e.g. ``{"cmd":"workflows.create"}``.
+
+    Only flat objects of subject-like strings: they stay valid NATS subjects (no spaces, no
+    wildcard tokens), and only the exact text NestJS sends can ever match a request.
+    """
+    try:
+        pattern = json.loads(subject)
+    except ValueError:
+        return False
+    return (
+        isinstance(pattern, dict)
+        and bool(pattern)
+        and all(_NAME.match(key) and isinstance(value, str) and _SUBJECT.match(value) for key, value in pattern.items())
+        and nest_route(pattern) == subject
+    )
 
 
 def load_routes() -> RouteTable:

@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 import functools
 import logging
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,12 @@ from natswire.shutdown import on_stop_signals
 
 logger = logging.getLogger("bridge")
 T = TypeVar("T")
+
+
+def endpoint_name(subject: str) -> str:
+    """A micro endpoint's name for ``subject``: ``workflows.create`` -> ``workflows-create``,
+    ``{"cmd":"workflows.create"}`` -> ``cmd-workflows-create`` (names allow letters, digits, - and _)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", subject).strip("-")
 
 
 class Bridge:
@@ -152,15 +159,17 @@ class Bridge:
             metadata={"process": self.name},
         )
         for route in routes:
-            await self._service.add_endpoint(
-                EndpointConfig(
-                    name=route.subject.replace(".", "-"),
-                    subject=route.subject,
-                    queue_group=route.queue,
-                    handler=self._request_handler(route),
-                    metadata={"description": route.description},
+            handler = self._request_handler(route)  # one batcher for the route and its aliases
+            for subject in route.subjects:
+                await self._service.add_endpoint(
+                    EndpointConfig(
+                        name=endpoint_name(subject),
+                        subject=subject,
+                        queue_group=route.queue,
+                        handler=handler,
+                        metadata={"description": route.description},
+                    )
                 )
-            )
         await nc.flush()  # the server knows every endpoint before we say we are serving
 
     def _request_handler(self, route: Reply) -> Callable[[Request], Any]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
-from sitekit.env import env_float, env_int, env_str
+from natswire.envelope import WIRES
+from sitekit.env import env_choice, env_float, env_int, env_str
 
 # The bridge (``runbridge``, ``checkasyncapi``) and its transactional outbox.
 BRIDGE_APPS = ["bridge", "bridge.outbox"]
@@ -26,4 +27,9 @@ BRIDGE_NAME = env_str("BRIDGE_NAME", "")
 BRIDGE_METRICS_PORT = env_int("BRIDGE_METRICS_PORT", 0, minimum=0)
 # Copies of each JetStream stream; 3 on a 3-node NATS cluster survives losing a node.
 JETSTREAM_REPLICAS = env_int("JETSTREAM_REPLICAS", 1, minimum=1)
-NATS_PEER_WIRE = env_str("NATS_PEER_WIRE", "plain")  # "nestjs" to call NestJS services
+# How requests to other services are written (natswire/envelope.py): "plain" JSON for ours,
+# "nestjs" for a NestJS service with a string pattern (@MessagePattern('workflows.create')),
+# "nestjs-object" for one with an object pattern (@MessagePattern({ cmd: 'workflows.create' }),
+# sent on the subject {"cmd":"workflows.create"}). NATS_PEER_WIRE is the default of every
+# Outbox route; a route's own setting (in its site's settings) overrides it.
+NATS_PEER_WIRE = env_choice("NATS_PEER_WIRE", "plain", WIRES)

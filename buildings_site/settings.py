@@ -1,7 +1,9 @@
 """Settings of buildings_site: the shared base plus what is this site's own."""
 
 from bridge.settings import *  # noqa: F403
-from bridge.settings import BRIDGE_APPS
+from bridge.settings import BRIDGE_APPS, NATS_PEER_WIRE
+from natswire.envelope import WIRES
+from sitekit.env import env_choice
 from sitekit.settings_base import *  # noqa: F403
 from sitekit.settings_base import BASE_APPS, database_from_env, spectacular_settings
 
@@ -14,3 +16,6 @@ DATABASES = {"default": database_from_env("buildings")}
 SPECTACULAR_SETTINGS = spectacular_settings(
     "Buildings API", "Buildings, each created with its first workflow from the workflows service."
 )
+# How this site calls workflows.create (see NATS_PEER_WIRE in bridge/settings.py): "plain"
+# for ours, "nestjs" or "nestjs-object" for a NestJS workflows service.
+WORKFLOWS_WIRE = env_choice("WORKFLOWS_WIRE", NATS_PEER_WIRE, WIRES)

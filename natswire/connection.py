@@ -11,10 +11,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats
-import orjson
 from nats.aio.client import Client
 
-from natswire.envelope import NESTJS, PLAIN, decode_reply, nest_request
+from natswire.envelope import PLAIN, decode_reply, outgoing_request
 from natswire.errors import NatsAuthorizationFailed, NatsTimeout, NatsUnavailable
 from natswire.tracing import TRACE_HEADER
 
@@ -225,14 +224,17 @@ async def send_request(
     headers: dict[str, str],
     wire: str = PLAIN,
 ) -> Any:
-    """Send one request and return the decoded result; errors become bridge exceptions."""
-    body = nest_request(subject, payload, uuid.uuid4().hex) if wire == NESTJS else orjson.dumps(payload)
+    """Send one request for ``subject`` on ``wire`` and return the decoded result; errors become bridge exceptions.
+
+    The wire may change the NATS subject too: ``nestjs-object`` sends on ``{"cmd":"<subject>"}``.
+    """
+    nats_subject, body = outgoing_request(wire, subject, payload, uuid.uuid4().hex)
     try:
-        reply = await nc.request(subject, body, timeout=timeout, headers=headers)
+        reply = await nc.request(nats_subject, body, timeout=timeout, headers=headers)
     except nats.errors.NoRespondersError:
-        raise NatsUnavailable(f"no service answers {subject}") from None
+        raise NatsUnavailable(f"no service answers {nats_subject}") from None
     except (TimeoutError, nats.errors.TimeoutError):
-        raise NatsTimeout(f"{subject} did not answer within {timeout}s") from None
+        raise NatsTimeout(f"{nats_subject} did not answer within {timeout}s") from None
     except (
         nats.errors.ConnectionClosedError,
         nats.errors.ConnectionReconnectingError,

@@ -131,6 +131,11 @@ def test_real_workflows_replies_errors_and_discovery_match_the_document(system, 
             orjson.dumps({"pattern": "workflows.create", "data": {"name": "N", "buildingId": 2}, "id": "n-1"}),
             headers={"Trace-Id": "contract-test"},
         ),
+        "workflowCreatedNestjs (object pattern)": request(
+            url,
+            '{"cmd":"workflows.create"}',
+            orjson.dumps({"pattern": {"cmd": "workflows.create"}, "data": {"name": "O", "buildingId": 3}, "id": "n-3"}),
+        ),
         "workflowCreateError": request(url, "workflows.create", orjson.dumps({"name": 5}), headers=headers),
         "workflowCreateErrorNestjs": request(
             url, "workflows.create", orjson.dumps({"pattern": "workflows.create", "data": {}, "id": "n-2"})
@@ -140,13 +145,17 @@ def test_real_workflows_replies_errors_and_discovery_match_the_document(system, 
         "serviceStats": request(url, "$SRV.STATS.workflows", b""),
     }
 
-    for message, (reply_headers, body) in answers.items():
+    for answer, (reply_headers, body) in answers.items():
+        message = answer.split(" ")[0]
         documented_headers = reply_headers if "Error" in message else None
-        assert asyncapi.payload_problems(document, message, body, documented_headers) == [], (message, body)
+        assert asyncapi.payload_problems(document, message, body, documented_headers) == [], (answer, body)
     assert answers["workflowCreateError"][0]["Nats-Service-Error-Code"] == "400"
     assert answers["workflowCreated"][0].get("Nats-Service-Error-Code") is None
-    [endpoint] = answers["serviceInfo"][1]["endpoints"]
-    assert (endpoint["subject"], endpoint["queue_group"]) == ("workflows.create", "workflows-service")
+    endpoints = answers["serviceInfo"][1]["endpoints"]
+    assert sorted((endpoint["subject"], endpoint["queue_group"]) for endpoint in endpoints) == [
+        ("workflows.create", "workflows-service"),
+        ('{"cmd":"workflows.create"}', "workflows-service"),
+    ]
 
 
 def test_real_live_and_dead_letter_messages_match_the_document(system, document):

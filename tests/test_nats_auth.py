@@ -157,10 +157,16 @@ async def subscribe(nc: Client, subject: str) -> None:
     await nc.subscribe(subject)
 
 
+# Where NestJS's ClientProxy.send({ cmd: 'workflows.create' }, ...) asks.
+NEST_WORKFLOWS_CREATE = '{"cmd":"workflows.create"}'
+
 REFUSED = [
     ("generator", publish, "workflows.create"),
+    ("generator", publish, NEST_WORKFLOWS_CREATE),
     ("buildings", publish, "alarm.created"),
     ("alarms", subscribe, "workflows.create"),
+    ("alarms", subscribe, NEST_WORKFLOWS_CREATE),
+    ("buildings", subscribe, NEST_WORKFLOWS_CREATE),
     ("workflows", publish, "alarms.live.created"),
     ("alarms", publish, "$JS.API.STREAM.DELETE.ALARMS"),
     ("generator", publish, "$JS.API.STREAM.PURGE.ALARMS"),
@@ -177,9 +183,30 @@ def test_the_server_refuses_a_subject_that_is_not_the_users_own(nats_server, nat
     errors = server_errors_for(nats_server, nats_auth, user, lambda nc: action(nc, subject))
 
     kind = "publish to" if action is publish else "subscription to"
-    assert [error.lower() for error in errors] == [f'nats: permissions violation for {kind} "{subject}"'.lower()]
+    shown = subject.replace('"', '\\"')  # the server escapes the quotes of a NestJS object pattern
+    assert [error.lower() for error in errors] == [f'nats: permissions violation for {kind} "{shown}"'.lower()]
     logged = wait_for(nats_server.violations, timeout=10, what="the refusal in the server's log")
-    assert len(logged) == 1 and f'"$G/user:{user}"' in logged[0] and f'Subject "{subject}"' in logged[0], logged
+    assert len(logged) == 1 and f'"$G/user:{user}"' in logged[0], logged
+    assert f'Subject "{subject}"' in logged[0] or f'Subject "{shown}"' in logged[0], logged
+
+
+ALLOWED = [
+    ("buildings", publish, "workflows.create"),
+    ("buildings", publish, NEST_WORKFLOWS_CREATE),
+    ("workflows", subscribe, "workflows.create"),
+    ("workflows", subscribe, NEST_WORKFLOWS_CREATE),
+    ("generator", publish, "alarm.created"),
+]
+
+
+@pytest.mark.parametrize(("user", "action", "subject"), ALLOWED)
+def test_the_server_lets_each_user_use_its_own_subjects_in_both_nestjs_pattern_forms(
+    nats_server, nats_auth, user, action, subject
+):
+    errors = server_errors_for(nats_server, nats_auth, user, lambda nc: action(nc, subject))
+
+    assert errors == []
+    assert nats_server.violations() == []
 
 
 def test_workflows_create_from_the_generator_is_refused_and_never_reaches_the_workflows_bridge(system, nats_server):

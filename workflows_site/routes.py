@@ -14,6 +14,8 @@ ROUTES = RouteTable(
             batch_handler=handlers.create_workflows,
             serializer=WorkflowCreateMessageSerializer,
             queue="workflows-service",
+            # Where NestJS's ClientProxy.send({ cmd: 'workflows.create' }, data) asks.
+            aliases=('{"cmd":"workflows.create"}',),
             description="Create a workflow; idempotent per Idempotency-Key header.",
         ),
     ],

@@ -64,7 +64,7 @@ class OutboxRelay:
                 message.payload,
                 timeout=settings.NATS_REQUEST_TIMEOUT,
                 headers=headers,
-                wire=settings.NATS_PEER_WIRE,
+                wire=self.table.outbox(message.subject).wire,
             )
         except BridgeError as failure:
             error = failure

@@ -190,7 +190,13 @@ def outbox_deliver_now(*, message: OutboxMessage, timeout: float | None = None) 
     table = load_routes()
     reply, error = None, None
     try:
-        reply = get_client().request(message.subject, message.payload, timeout=timeout, idempotency_key=message.key)
+        reply = get_client().request(
+            message.subject,
+            message.payload,
+            timeout=timeout,
+            idempotency_key=message.key,
+            wire=table.outbox(message.subject).wire,
+        )
     except BridgeError as failure:
         error = failure
         if not isinstance(failure, RemoteError):

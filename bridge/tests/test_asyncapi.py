@@ -18,7 +18,15 @@ from rest_framework import serializers
 from alarms_generator.alarms import new_alarm
 from bridge import asyncapi
 from bridge.serializer_schema import acceptance_problems, serializer_schema
-from natswire.envelope import decode, encode_error, encode_reply, nest_event, nest_request
+from natswire.envelope import (
+    NESTJS_OBJECT,
+    decode,
+    encode_error,
+    encode_reply,
+    nest_event,
+    nest_request,
+    outgoing_request,
+)
 from natswire.errors import InvalidPayload
 from sitekit.fields import StrictCharField, StrictIntegerField
 from workflows_site.routes import ROUTES
@@ -91,6 +99,14 @@ def tamper_reply_shape(document: Document) -> None:
     del document["components"]["schemas"]["WorkflowCreated"]["properties"]["buildingId"]
 
 
+def tamper_alias_away(document: Document) -> None:
+    document["channels"]["workflowsCreateNestjsObject"]["address"] = '{"cmd":"workflows.make"}'
+
+
+def tamper_alias_queue(document: Document) -> None:
+    document["operations"]["serveWorkflowsCreateNestjsObject"]["bindings"]["nats"]["queue"] = "nest"
+
+
 @pytest.mark.parametrize(
     ("tamper", "expected"),
     [
@@ -103,6 +119,8 @@ def tamper_reply_shape(document: Document) -> None:
         (tamper_required, "required is ['name'], the serializer says ['buildingId', 'name']"),
         (tamper_type, "field 'buildingId' type is 'string', the serializer says 'integer'"),
         (tamper_reply_shape, "WorkflowCreated (workflows_site.workflows.serializers.WorkflowReplySerializer)"),
+        (tamper_alias_away, 'alias {"cmd":"workflows.create"}: no channel has this address'),
+        (tamper_alias_queue, "operation serveWorkflowsCreateNestjsObject has queue group 'nest'"),
     ],
 )
 def test_it_reports_a_document_that_drifted_from_the_code(document, tamper: Callable[[Document], None], expected):
@@ -197,6 +215,9 @@ def test_the_generators_events_match_the_document(document):
 def test_the_bridges_envelopes_match_the_document(document):
     request = orjson.loads(nest_request("workflows.create", {"name": "W", "buildingId": 1}, "abc"))
     assert asyncapi.payload_problems(document, "workflowCreateRequestNestjs", request) == []
+    subject, body = outgoing_request(NESTJS_OBJECT, "workflows.create", {"name": "W", "buildingId": 1}, "abc")
+    assert asyncapi.resolve(document, document["channels"]["workflowsCreateNestjsObject"])["address"] == subject
+    assert asyncapi.payload_problems(document, "workflowCreateRequestNestjsObject", orjson.loads(body)) == []
     created = {"id": 1, "name": "W", "buildingId": 1}
     for incoming, reply, error in [
         (decode(b"{}"), "workflowCreated", "workflowCreateError"),

@@ -8,8 +8,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers
 
-from bridge.routes import Publish, Reply, RouteTable
-from sitekit.env import env_bool, env_int, env_list
+from sitekit.env import env_bool, env_choice, env_int, env_list
 from sitekit.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 
 
@@ -29,6 +28,7 @@ def test_it_reads_typed_environment_values(monkeypatch):
         ("X_BOOL", "maybe", lambda: env_bool("X_BOOL", False)),
         ("X_INT", "ten", lambda: env_int("X_INT", 1)),
         ("X_INT", "0", lambda: env_int("X_INT", 1, minimum=1)),
+        ("X_WIRE", "nest", lambda: env_choice("X_WIRE", "plain", ("plain", "nestjs"))),
     ],
 )
 def test_it_refuses_malformed_environment_values(monkeypatch, name, value, reader):
@@ -64,25 +64,3 @@ def test_strict_uuid_and_datetime_fields_take_only_strings_and_sane_dates():
     assert set(errors(id=12345)) == {"id"}
     assert set(errors(at=1714557600)) == {"at"}
     assert errors(at="1999-12-31T23:59:59Z") == {"at": ["Must be after 2000-01-01."]}
-
-
-def handler(payload, meta):
-    return {}
-
-
-def test_a_route_table_refuses_duplicate_and_malformed_subjects():
-    reply = Reply(subject="a.b", serializer=Payload, queue="q", handler=handler)
-    with pytest.raises(ImproperlyConfigured, match="routed twice"):
-        RouteTable(service="s", version="1.0.0", routes=[reply, reply])
-    with pytest.raises(ImproperlyConfigured, match="malformed subject"):
-        RouteTable(service="s", version="1.0.0", routes=[Publish(subject="a..b")])
-    with pytest.raises(ImproperlyConfigured, match="service name"):
-        RouteTable(service="bad name", version="1.0.0", routes=[])
-    assert RouteTable(service="s", version="1.0.0", routes=[reply]).of_kind(Reply) == [reply]
-
-
-def test_a_reply_route_needs_exactly_one_kind_of_handler():
-    with pytest.raises(ImproperlyConfigured, match="exactly one"):
-        Reply(subject="a.b", serializer=Payload, queue="q")
-    with pytest.raises(ImproperlyConfigured, match="exactly one"):
-        Reply(subject="a.b", serializer=Payload, queue="q", handler=handler, batch_handler=lambda items: [])
