@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from bridge.connection import redact_url
 from stack import infra
 from stack.procs import ProcGroup
+from stack.supervisor import Supervisor
 from stack.system import REPO_ROOT, SITES, System
 
 log = logging.getLogger("stack")
@@ -100,12 +101,14 @@ def run() -> int:
         alarms = next(site for site in SITES if site.package == "alarms_site")
         print(f"  live alarms {system.url(alarms, '/alarms/live/')}  (one alarm every 10 s from alarms-generator)")
         print(f"  logs in {VAR / 'logs'}; press Ctrl-C to stop everything.\n", flush=True)
-        stop.wait()
+        # A process that dies is started again (as compose's restart policy would); one that
+        # keeps dying at start-up ends the run with a non-zero exit.
+        exit_code = Supervisor(group).run(stop)
     finally:
         print("\nstopping...", flush=True)
         codes = group.stop_all()
         print("stopped: " + ", ".join(f"{name}={code}" for name, code in codes.items()), flush=True)
-    return 0
+    return exit_code
 
 
 def services() -> int:
