@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bridge.connection import redact_url
+from bridge.nats_passwords import password_variable
 from stack import infra
 from stack.procs import ProcGroup
 from stack.supervisor import Supervisor
@@ -56,7 +57,7 @@ def save_nats_passwords(auth: infra.NatsAuth) -> None:
     NATS_PASSWORDS.unlink(missing_ok=True)
     descriptor = os.open(NATS_PASSWORDS, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
-        file.writelines(f"{name}={value}\n" for name, value in auth.server_env().items())
+        file.writelines(f"{password_variable(user)}={password}\n" for user, password in auth.passwords.items())
 
 
 def choose_databases() -> dict[str, str]:
