@@ -29,6 +29,9 @@ WORKDIR /app
 COPY . .
 # Compiled once here, since the app user cannot write __pycache__ next to the code.
 RUN python -m compileall -q /app
+# Where compose's nats-passwords job writes the NATS password hashes: a new named volume
+# takes this directory's owner, so the app user can write there.
+RUN mkdir -p /run/nats-auth && chown 10001:10001 /run/nats-auth
 # Numeric, so orchestrators that require a non-root user can verify it without /etc/passwd.
 USER 10001:10001
 EXPOSE 8000

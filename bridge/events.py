@@ -22,6 +22,7 @@ from bridge.dispatch import EventIn, parse_events, store_events
 from bridge.metrics import BATCH_SIZE, HANDLER_SECONDS, MESSAGES, REDELIVERIES
 from bridge.routes import Event
 from bridge.runtime import Runtime
+from natswire.tracing import TRACE_HEADER, clean_trace_id
 
 logger = logging.getLogger("bridge.events")
 
@@ -188,9 +189,15 @@ class EventConsumer:
         return True
 
     async def _reject(self, message: Msg, reason: str) -> None:
-        logger.warning("rejected %s event (seq %s): %s", self.route.subject, message.metadata.sequence.stream, reason)
+        # The event's own trace id, so the rejection can be followed back to its sender; one
+        # without (or with an unsafe one) gets a fresh id, shared by the log line and the copy.
+        trace_id = clean_trace_id((message.headers or {}).get(TRACE_HEADER))
+        sequence = message.metadata.sequence.stream
+        logger.warning(
+            "rejected %s event (seq %s): %s", self.route.subject, sequence, reason, extra={"trace_id": trace_id}
+        )
         if self.route.dead_letter_subject:
-            headers = {"Rejected-Reason": reason[:1000], "Original-Subject": message.subject}
+            headers = {"Rejected-Reason": reason[:1000], "Original-Subject": message.subject, TRACE_HEADER: trace_id}
             try:
                 await self.nc.jetstream().publish(self.route.dead_letter_subject, message.data, headers=headers)
             except Exception as error:

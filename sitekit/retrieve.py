@@ -36,6 +36,8 @@ class RowByPk(Generic[M]):
         except ValidationError:
             return None
         connection = connections[router.db_for_read(self.model)]
+        if not fits_column(self.model._meta.pk, pk, connection):
+            return None
         statement, converters = self._prepare(connection)
         with connection.cursor() as cursor:
             cursor.execute(statement, [pk])
@@ -64,6 +66,22 @@ class RowByPk(Generic[M]):
                     converters.append((index, functions, column))
             prepared = self._prepared[connection.alias] = (statement, converters)
         return prepared
+
+
+def fits_column(field: models.Field, value: Any, connection: Any) -> bool:
+    """Whether ``value`` fits ``field``'s column, so no row is missed by refusing it.
+
+    The ORM finds no row for an integer past the column's range without asking the database
+    (SQLite's driver would raise OverflowError beyond 64 bits); a hand-written statement
+    must check for itself to answer the same 404 on every database.
+    """
+    if not isinstance(value, int):
+        return True
+    try:
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+    except KeyError:  # not an integer column
+        return True
+    return (low is None or value >= low) and (high is None or value <= high)
 
 
 def reads_whole_table(queryset: QuerySet) -> bool:

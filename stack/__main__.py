@@ -14,8 +14,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from natswire.connection import redact_url
+from natswire.nats_passwords import password_variable
 from stack import infra
 from stack.procs import ProcGroup
+from stack.supervisor import Supervisor
 from stack.system import REPO_ROOT, SITES, System
 
 log = logging.getLogger("stack")
@@ -55,7 +57,7 @@ def save_nats_passwords(auth: infra.NatsAuth) -> None:
     NATS_PASSWORDS.unlink(missing_ok=True)
     descriptor = os.open(NATS_PASSWORDS, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
-        file.writelines(f"{name}={value}\n" for name, value in auth.server_env().items())
+        file.writelines(f"{password_variable(user)}={password}\n" for user, password in auth.passwords.items())
 
 
 def choose_databases() -> dict[str, str]:
@@ -100,12 +102,14 @@ def run() -> int:
         alarms = next(site for site in SITES if site.package == "alarms_site")
         print(f"  live alarms {system.url(alarms, '/alarms/live/')}  (one alarm every 10 s from alarms-generator)")
         print(f"  logs in {VAR / 'logs'}; press Ctrl-C to stop everything.\n", flush=True)
-        stop.wait()
+        # A process that dies is started again (as compose's restart policy would); one that
+        # keeps dying at start-up ends the run with a non-zero exit.
+        exit_code = Supervisor(group).run(stop)
     finally:
         print("\nstopping...", flush=True)
         codes = group.stop_all()
         print("stopped: " + ", ".join(f"{name}={code}" for name, code in codes.items()), flush=True)
-    return 0
+    return exit_code
 
 
 def services() -> int:

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import secrets
 import socket
-import string
 import sysconfig
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlparse
 
 import psycopg
 from psycopg import sql
 
+from natswire import nats_passwords
 from natswire.connection import server_list, without_login
+from natswire.nats_passwords import NATS_USERS, password_variable
 from stack.procs import ProcGroup, Spec
 
 # The NATS users of the shipped authorization config, each with its own subjects.
 AUTH_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "nats" / "auth.conf"
-NATS_USERS = ("buildings", "workflows", "alarms", "generator", "admin")
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,13 @@ class NatsAuth:
         return cls(passwords) if all(passwords.values()) else None
 
     def server_env(self) -> dict[str, str]:
-        """The nats-server process's environment, which auth.conf reads the passwords from."""
-        return {password_variable(user): password for user, password in self.passwords.items()}
+        """The nats-server process's environment, which auth.conf reads the bcrypt hashes from."""
+        return dict(self._server_env)
+
+    @cached_property
+    def _server_env(self) -> dict[str, str]:
+        # Hashed once: bcrypt is slow on purpose, and the tests start a server per test.
+        return nats_passwords.server_env(self.passwords)
 
     def client_env(self, user: str) -> dict[str, str]:
         """The environment that makes a process of the system connect as ``user``."""
@@ -55,20 +61,10 @@ class NatsAuth:
         )
 
 
-def new_nats_password(length: int = 40) -> str:
-    """A random password that nats-server reads back as itself: a letter, then letters and digits.
-
-    auth.conf's ``$VARIABLE`` is parsed as a config value, not taken as text: ``12345``
-    would become a number, ``-x...`` a parse error, and ``1k`` 1024. It also sits in test
-    clients' URLs, where only unreserved characters are safe.
-    """
-    alphanumeric = string.ascii_letters + string.digits
-    return secrets.choice(string.ascii_letters) + "".join(secrets.choice(alphanumeric) for _ in range(length - 1))
-
-
-def password_variable(user: str) -> str:
-    """``buildings`` -> ``BUILDINGS_NATS_PASSWORD``, the name auth.conf reads."""
-    return f"{user.upper()}_NATS_PASSWORD"
+def new_nats_password() -> str:
+    """A random password. nats-server sees only its bcrypt hash, so any character would do;
+    URL-safe ones, because test clients and operators put it in a ``nats://user:password@`` URL."""
+    return secrets.token_urlsafe(30)
 
 
 def permission_violations(server_log: str) -> list[str]:

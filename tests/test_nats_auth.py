@@ -23,6 +23,7 @@ import orjson
 import pytest
 from nats.aio.client import Client
 
+from natswire import nats_passwords
 from natswire.connection import open_connection
 from natswire.errors import NatsAuthorizationFailed
 from stack import infra
@@ -120,7 +121,7 @@ def admin(url: str, action: Callable[[Client], Awaitable[object]]) -> object:
 
 
 def test_the_shipped_config_passes_nats_server_t_and_needs_every_password(nats_auth):
-    environment = {name: value for name, value in os.environ.items() if not name.endswith("_NATS_PASSWORD")}
+    environment = {name: value for name, value in os.environ.items() if "_NATS_PASSWORD" not in name}
     check = [infra.nats_binary(), "-c", str(infra.AUTH_CONFIG), "-t"]
 
     valid = subprocess.run(check, env={**environment, **nats_auth.server_env()}, capture_output=True, text=True)
@@ -129,21 +130,51 @@ def test_the_shipped_config_passes_nats_server_t_and_needs_every_password(nats_a
     assert valid.returncode == 0, valid.stdout + valid.stderr
     assert "is valid" in valid.stdout + valid.stderr
     assert missing.returncode != 0
-    assert "BUILDINGS_NATS_PASSWORD" in missing.stdout + missing.stderr
+    assert "BUILDINGS_NATS_PASSWORD_HASH" in missing.stdout + missing.stderr
 
 
-def test_generated_passwords_are_read_back_by_nats_server_as_text():
-    # A letter first, then letters and digits: anything else may be parsed as a number or fail.
-    passwords = [password for _ in range(200) for password in NatsAuth.generate().passwords.values()]
+def test_the_server_is_given_bcrypt_hashes_never_the_passwords(nats_auth):
+    server_env = nats_auth.server_env()
 
-    assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9]{39}", password) for password in passwords)
+    assert set(server_env) == {nats_passwords.hash_variable(user) for user in infra.NATS_USERS}
+    for user, value in server_env.items():
+        assert re.fullmatch(r'"\$2b\$11\$[./A-Za-z0-9]{53}"', value), user
+    assert not any(password in value for password in nats_auth.passwords.values() for value in server_env.values())
+
+
+def test_generated_passwords_are_long_random_and_url_safe():
+    passwords = [password for _ in range(50) for password in NatsAuth.generate().passwords.values()]
+
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{40}", password) for password in passwords)
     assert len(set(passwords)) == len(passwords)
+
+
+PUNCTUATION = "p@ss w\"rd $HOME ${X} #;,=:/\\'{}[]1k"
+
+
+def test_a_password_may_hold_any_character(tmp_path):
+    auth = NatsAuth({**NatsAuth.generate().passwords, "buildings": PUNCTUATION})
+    group = ProcGroup(tmp_path / "nats-logs")
+    url = infra.start_embedded_nats(group, port=infra.free_port(), store_dir=tmp_path / "jetstream", auth=auth)
+
+    async def log_in(password: str) -> None:
+        nc = await open_connection(
+            url, name="test", user="buildings", password=password, connect_timeout=5, error_cb=ignore
+        )
+        await nc.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(log_in(PUNCTUATION), 20))
+        with pytest.raises(NatsAuthorizationFailed):
+            asyncio.run(asyncio.wait_for(log_in(PUNCTUATION[:-1]), 20))
+    finally:
+        group.stop_all(timeout=10)
 
 
 def test_the_shipped_config_has_exactly_the_users_the_processes_log_in_as():
     users = re.findall(r"user = (\w+), password = \$(\w+)", infra.AUTH_CONFIG.read_text())
 
-    assert users == [(user, infra.password_variable(user)) for user in infra.NATS_USERS]
+    assert users == [(user, nats_passwords.hash_variable(user)) for user in infra.NATS_USERS]
 
 
 # ---------- each user only its own subjects

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 
 from alarms_site.alarms.models import Alarm, Severity
+from sitekit.filters import IntegerFilter, StrictFilterSet
 
 
-class IntegerFilter(django_filters.NumberFilter):
-    """A whole number: ``building_id=1.5`` is refused, not rounded."""
-
-    field_class = forms.IntegerField
-
-
-class AlarmFilter(django_filters.FilterSet):
+class AlarmFilter(StrictFilterSet):
     building_id = IntegerFilter(min_value=1)
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
     # A choice rather than a BooleanFilter, which reads "maybe" as "no filter" instead of an error.

@@ -42,6 +42,14 @@ def test_it_finds_nothing_for_a_missing_or_malformed_key(pk):
     assert RowByPk(OutboxMessage)(pk) is None
 
 
+@pytest.mark.parametrize("pk", ["99999999999999999999999", "-99999999999999999999999", 2**63])
+def test_it_finds_nothing_for_a_key_past_the_column_without_asking_the_database(pk):
+    with CaptureQueriesContext(connection) as queries:
+        assert RowByPk(OutboxMessage)(pk) is None
+
+    assert len(queries) == 0  # as the ORM; SQLite's driver would raise OverflowError
+
+
 def test_it_takes_one_query_each_time():
     message = stored_message()
     row_by_pk = RowByPk(OutboxMessage)

@@ -1,0 +1,21 @@
+"""Every admin list of the workflows site with 1,000 rows: few queries, no link per value."""
+
+from __future__ import annotations
+
+from django.test import TestCase
+
+from bridge.outbox.testing import OUTBOX_ROWS
+from sitekit.admin_checks import AdminListChecks
+from workflows_site.workflows.models import Workflow
+
+
+def many_workflows(count: int) -> None:
+    """One workflow per building, each with its own key."""
+    Workflow.objects.bulk_create(
+        Workflow(name=f"Workflow {index}", building_id=index + 1, idempotency_key=f"key-{index}")
+        for index in range(count)
+    )
+
+
+class WorkflowsAdminListTests(AdminListChecks, TestCase):
+    site_rows = {**OUTBOX_ROWS, "workflows.Workflow": many_workflows}
