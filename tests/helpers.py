@@ -124,7 +124,8 @@ async def _send(nc, js, message: Message) -> None:
 
 def jetstream_state(nats_url: str, *, reasons: int = 3) -> dict:
     """Messages in both streams, what the durable consumer still has pending or unacknowledged,
-    and the rejection reasons of the first ``reasons`` parked events."""
+    its ack floor (the last stream sequence below which everything is acknowledged), and the
+    rejection reasons of the first ``reasons`` parked events."""
 
     async def read() -> dict:
         nc = await nats.connect(servers=servers(nats_url))
@@ -135,6 +136,7 @@ def jetstream_state(nats_url: str, *, reasons: int = 3) -> dict:
             "dead_letter": (await js.stream_info(DEAD_LETTER_STREAM)).state.messages,
             "pending": consumer.num_pending,
             "unacknowledged": consumer.num_ack_pending,
+            "ack_floor": consumer.ack_floor.stream_seq,
             "reasons": [],
         }
         for sequence in range(1, min(state["dead_letter"], reasons) + 1):
