@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import urllib.request
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,6 +32,13 @@ DURABLE = "alarms-service"
 def servers(nats_url: str) -> list[str]:
     """The server list of a NATS URL that may name several (a cluster)."""
     return [server.strip() for server in nats_url.split(",") if server.strip()]
+
+
+def client_names(node: Proc) -> list[str]:
+    """Connection names of the clients of one cluster node, from its monitoring endpoint (``-m``)."""
+    port = node.spec.argv[node.spec.argv.index("-m") + 1]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/connz?limit=4096", timeout=5) as response:
+        return [connection.get("name", "") for connection in orjson.loads(response.read())["connections"] or []]
 
 
 # Buildings and workflows
