@@ -134,10 +134,13 @@ def restartable_nats(tmp_path: Path, nats_auth: infra.NatsAuth):
 def cluster(tmp_path: Path, nats_auth: infra.NatsAuth):
     """Three nats-server nodes routed together, JetStream and the shipped users on each.
 
-    Yields (nodes, client URL list logging in as admin).
+    Yields (nodes, client URL list logging in as admin); ``tests.helpers.client_names`` lists
+    who is connected to a node.
     """
     group = ProcGroup(tmp_path / "cluster-logs")
     specs, urls = infra.nats_cluster_specs(tmp_path / "js", auth=nats_auth)
+    for spec in specs:  # the monitoring endpoint, so a test can see who is connected to which node
+        spec.argv += ["-m", str(infra.free_port())]
     nodes = [group.start(spec) for spec in specs]
     for node in nodes:
         node.wait_ready(20)

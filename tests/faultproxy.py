@@ -31,9 +31,11 @@ class FaultProxy:
         self._thread.join(5)
 
     def cut(self) -> None:
-        """The database is gone: close live connections, refuse new ones."""
+        """The database is gone: close live connections, refuse new ones; returns once they are closed."""
         self._open = False
-        self._loop.call_soon_threadsafe(self._close_all)
+        closed = threading.Event()
+        self._loop.call_soon_threadsafe(lambda: (self._close_all(), closed.set()))
+        assert closed.wait(5), "the proxy did not close its connections"
 
     def restore(self) -> None:
         self._open = True

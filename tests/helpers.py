@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import urllib.request
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +32,13 @@ DURABLE = "alarms-service"
 def servers(nats_url: str) -> list[str]:
     """The server list of a NATS URL that may name several (a cluster)."""
     return [server.strip() for server in nats_url.split(",") if server.strip()]
+
+
+def client_names(node: Proc) -> list[str]:
+    """Connection names of the clients of one cluster node, from its monitoring endpoint (``-m``)."""
+    port = node.spec.argv[node.spec.argv.index("-m") + 1]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/connz?limit=4096", timeout=5) as response:
+        return [connection.get("name", "") for connection in orjson.loads(response.read())["connections"] or []]
 
 
 # Buildings and workflows
@@ -123,7 +132,8 @@ async def _send(nc, js, message: Message) -> None:
 
 def jetstream_state(nats_url: str, *, reasons: int = 3) -> dict:
     """Messages in both streams, what the durable consumer still has pending or unacknowledged,
-    and the rejection reasons of the first ``reasons`` parked events."""
+    its ack floor (the last stream sequence below which everything is acknowledged), and the
+    rejection reasons of the first ``reasons`` parked events."""
 
     async def read() -> dict:
         nc = await nats.connect(servers=servers(nats_url))
@@ -134,6 +144,7 @@ def jetstream_state(nats_url: str, *, reasons: int = 3) -> dict:
             "dead_letter": (await js.stream_info(DEAD_LETTER_STREAM)).state.messages,
             "pending": consumer.num_pending,
             "unacknowledged": consumer.num_ack_pending,
+            "ack_floor": consumer.ack_floor.stream_seq,
             "reasons": [],
         }
         for sequence in range(1, min(state["dead_letter"], reasons) + 1):
@@ -160,7 +171,19 @@ def consumer_drained(nats_url: str, *, timeout: float = 60) -> dict:
 
 def stored_ids(system: System) -> set[str]:
     """Event ids of every stored alarm."""
-    return {str(row[0]) for row in query(system, "alarms_site", "SELECT event_id FROM alarms_alarm")}
+    return set(stored_rows(system))
+
+
+def stored_rows(system: System) -> Counter[str]:
+    """How many rows hold each event id: read row by row, so a duplicate shows even without the
+    column's unique constraint."""
+    return Counter(str(row[0]) for row in query(system, "alarms_site", "SELECT event_id FROM alarms_alarm"))
+
+
+def assert_each_stored_once(rows: Counter[str]) -> None:
+    """No event id on two rows."""
+    twice = {event_id: n for event_id, n in rows.items() if n > 1}
+    assert twice == {}, f"{len(twice)} alarms stored more than once, e.g. {list(twice.items())[:3]}"
 
 
 def create_streams(system: System) -> None:
@@ -172,21 +195,25 @@ def create_streams(system: System) -> None:
 
 
 def every_alarm_stored_once(system: System, expected: set[str], *, timeout: float = 90) -> None:
-    """Exactly the ``expected`` event ids end up stored, each once (the column is unique)."""
+    """Exactly the ``expected`` event ids end up stored, each on one row, and no other."""
 
     def settled():
         count = count_rows(system, "alarms_site", "alarms_alarm")
         return count if count >= len(expected) else None
 
     wait_for(settled, timeout=timeout, interval=0.5, what=f"{len(expected)} alarms stored")
-    assert stored_ids(system) == expected
+    rows = stored_rows(system)
+    assert_each_stored_once(rows)
+    assert set(rows) - expected == set(), "stored alarms that were never expected"
+    assert expected - set(rows) == set(), "expected alarms never stored"
 
 
 class AlarmPublisher:
     """Publishes valid alarms through JetStream from a thread, at a steady rate, until stopped.
 
-    Remembers every alarm it sent and the ones JetStream acknowledged: those must be stored
-    whatever happens to NATS or the database, the others may or may not be.
+    Remembers every alarm it sent (and counts the publishes, so an id sent twice would show) and
+    the ones JetStream acknowledged: those must be stored whatever happens to NATS or the
+    database, the others may or may not be.
     """
 
     def __init__(self, nats_url: str, *, per_second: int = 200, limit: int = 30_000) -> None:
@@ -194,6 +221,7 @@ class AlarmPublisher:
         self.per_tick = max(1, per_second // 20)
         self.limit = limit
         self.sent: set[str] = set()
+        self.publishes = 0
         self.acknowledged: set[str] = set()
         self.failures = 0
         self._stopping = threading.Event()
@@ -218,6 +246,7 @@ class AlarmPublisher:
 
     async def _publish(self, js, payload: dict) -> None:
         self.sent.add(payload["id"])
+        self.publishes += 1
         try:
             await js.publish("alarm.created", orjson.dumps(payload), headers={"Nats-Msg-Id": payload["id"]})
         except Exception:  # NATS away, leader election, timeout: not acknowledged, so not promised
@@ -234,9 +263,13 @@ def every_acknowledged_alarm_stored_once(
     wait_for(lambda: publisher.acknowledged <= stored_ids(system), timeout=timeout, interval=0.5,
              what=f"{len(publisher.acknowledged)} acknowledged alarms stored")  # fmt: skip
     state = consumer_drained(system.nats_url) if drained else jetstream_state(system.nats_url, reasons=0)
-    stored = stored_ids(system)
-    assert stored <= publisher.sent
-    assert count_rows(system, "alarms_site", "alarms_alarm") == len(stored)
+    rows = stored_rows(system)
+    stored = set(rows)
+    assert publisher.publishes == len(publisher.sent)  # every event sent once, under its own id
+    assert_each_stored_once(rows)
+    assert publisher.acknowledged - stored == set(), "acknowledged alarms never stored"
+    assert stored - publisher.sent == set(), "stored alarms that were never sent"
+    assert sum(rows.values()) <= publisher.publishes
     assert state["dead_letter"] == 0
     print(f"\n{len(publisher.sent)} alarms sent, {len(publisher.acknowledged)} acknowledged by JetStream, "
           f"{publisher.failures} not, {len(stored)} stored")  # fmt: skip

@@ -14,6 +14,7 @@ import pytest
 from stack import infra
 from stack.infra import wait_for
 from stack.system import System
+from tests.conftest import query
 from tests.faultproxy import FaultProxy
 from tests.helpers import (
     ALARMS,
@@ -35,6 +36,12 @@ def start_alarm_bridges(system: System, replicas: int = 2) -> None:
 def stored_at_least(system: System, count: int) -> None:
     wait_for(lambda: count_rows(system, "alarms_site", "alarms_alarm") >= count, timeout=60, interval=0.1,
              what=f"{count} alarms stored")  # fmt: skip
+
+
+def other_sessions(system: System) -> int:
+    """Sessions on the alarms database other than this query's own (the bridges', through the proxy)."""
+    statement = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    return query(system, ALARMS.package, statement)[0][0]
 
 
 def test_no_acknowledged_alarm_is_lost_when_nats_restarts_mid_stream(procs, databases, restartable_nats, nats_auth):
@@ -75,13 +82,23 @@ def test_the_bridge_stops_acknowledging_while_its_database_is_away_and_stores_ev
         with AlarmPublisher(system.nats_url) as publisher:
             stored_at_least(system, 300)
             proxy.cut()
+            # The cut has taken effect once PostgreSQL has ended every bridge session: a
+            # transaction that was committing when the proxy closed has committed by then.
+            wait_for(lambda: other_sessions(system) == 0, timeout=30, interval=0.05, what="the bridges cut off")
             during = count_rows(system, "alarms_site", "alarms_alarm")  # read past the proxy
+            # Acknowledgements of what was stored before the cut leave right after each commit;
+            # one second is far more than their trip to the server over loopback.
+            time.sleep(1)
+            before = jetstream_state(system.nats_url, reasons=0)
             time.sleep(10)
-            waiting = jetstream_state(system.nats_url, reasons=0)
+            after = jetstream_state(system.nats_url, reasons=0)
             assert count_rows(system, "alarms_site", "alarms_alarm") == during  # nothing stored meanwhile
-            assert waiting["pending"] + waiting["unacknowledged"] > 0  # and nothing acknowledged away
+            assert after["ack_floor"] == before["ack_floor"]  # and nothing acknowledged away
+            assert after["pending"] + after["unacknowledged"] > before["pending"] + before["unacknowledged"]
             proxy.restore()
             stored_at_least(system, during + 300)
+            wait_for(lambda: jetstream_state(system.nats_url, reasons=0)["ack_floor"] > after["ack_floor"],
+                     timeout=60, interval=0.25, what="acknowledging again")  # fmt: skip
 
         every_acknowledged_alarm_stored_once(system, publisher)
 

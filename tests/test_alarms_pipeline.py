@@ -15,7 +15,18 @@ import pytest
 from natswire.envelope import nest_event
 from stack.infra import wait_for
 from tests.conftest import query
-from tests.helpers import ALARMS, Batch, Message, alarm, create_streams, jetstream_state, publish, stored_ids
+from tests.helpers import (
+    ALARMS,
+    Batch,
+    Message,
+    alarm,
+    assert_each_stored_once,
+    create_streams,
+    jetstream_state,
+    publish,
+    stored_ids,
+    stored_rows,
+)
 
 pytestmark = pytest.mark.system
 
@@ -75,7 +86,9 @@ def test_it_stores_exactly_the_valid_distinct_alarms_published_while_the_service
 
     state = wait_for(settled, timeout=30, interval=0.25, what="every event acknowledged or parked")
     assert state["stream"] == 975  # the 25 same-id re-publishes never entered the stream
-    ids = stored_ids(system)
+    rows = stored_rows(system)
+    assert_each_stored_once(rows)
+    ids = set(rows)
     nest = query(system, "alarms_site", "SELECT count(*) FROM alarms_alarm WHERE name LIKE 'Nest %%'")[0][0]
     assert len(ids) == 900
     assert batch.expected_ids <= ids

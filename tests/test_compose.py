@@ -43,9 +43,6 @@ GUNICORN_CONF = REPO / "sitekit" / "gunicorn_conf.py"
 # What every site process imports besides its own package.
 SHARED_PACKAGES = ("natswire", "sitekit", "bridge")
 
-# Packages being written alongside this file: their services are checked once they exist.
-PENDING_PACKAGES = ("alarms_site", "alarms_generator")
-
 # Read by the code but deliberately left to its default in compose, with the reason.
 LEFT_TO_DEFAULT = {
     "BRIDGE_NAME": "replicas share one environment; the default name (host name, pid) is unique",
@@ -93,12 +90,11 @@ def package_run_by(arguments: list[str]) -> str:
     return site
 
 
-def skip_if_pending(arguments: list[str]) -> None:
-    """Skip a service whose package is still being written (its entry point is missing)."""
+def assert_entry_point_exists(arguments: list[str]) -> None:
+    """A service whose package has no entry point fails here, never skips: compose would not start it."""
     package = package_run_by(arguments)
     entry_point = REPO / package / ("__main__.py" if arguments[:2] == ["python", "-m"] else "manage.py")
-    if package in PENDING_PACKAGES and not entry_point.is_file():
-        pytest.skip(f"{package}/ is not written yet; its service is checked once it is")
+    assert entry_point.is_file(), f"{' '.join(arguments)}: {entry_point.relative_to(REPO)} does not exist"
 
 
 def python_sources(path: Path) -> list[Path]:
@@ -203,7 +199,7 @@ def test_it_publishes_only_the_web_ports():
 @pytest.mark.parametrize("name", NATS_CLIENTS)
 def test_it_sets_every_variable_the_code_reads_and_none_it_does_not(name):
     arguments = argv(SERVICES[name]["command"])
-    skip_if_pending(arguments)
+    assert_entry_point_exists(arguments)
     read = {variable for path in code_run_by(arguments) for variable in ENV_READ.findall(path.read_text())}
     assert read - set(LEFT_TO_DEFAULT) - set(environment(name)) == set(), "read by the code but not set"
     assert set(environment(name)) - read == set(), "set but read by no code this service runs (a typo?)"
@@ -318,7 +314,7 @@ def test_it_runs_the_nats_server_version_the_tests_run():
 def test_it_runs_commands_that_exist_in_the_repo_and_the_image(name):
     service = SERVICES[name]
     arguments = argv(service["command"])
-    skip_if_pending(arguments)
+    assert_entry_point_exists(arguments)
     pinned = pinned_requirements()
     program = arguments[0]
     if program == "gunicorn":

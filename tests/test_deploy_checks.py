@@ -1,14 +1,18 @@
-"""Production settings pass Django's deployment checklist, and refuse to start without secrets."""
+"""Production settings pass Django's deployment checklist, refuse to start without a secret key,
+and take every secret (secret key, database, NATS and admin passwords) from the environment only."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import subprocess
 import sys
 
 import pytest
 
+from alarms_generator.options import parse_options
 from stack.system import REPO_ROOT, SITES
 
 PRODUCTION_ENV = {
@@ -19,7 +23,7 @@ PRODUCTION_ENV = {
 
 
 def manage(package: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "NATS_")) and k != "DATABASE_URL"}
     return subprocess.run(
         [sys.executable, f"{package}/manage.py", *args],
         cwd=REPO_ROOT,
@@ -48,3 +52,68 @@ def test_production_refuses_to_start_without_a_secret_key(package):
 def test_debug_is_off_unless_asked_for(package):
     result = manage(package, "shell", "-c", "from django.conf import settings; print(settings.DEBUG)", env={})
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+SHOW_SECRETS = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "secret_key": settings.SECRET_KEY,
+    "database_password": settings.DATABASES["default"].get("PASSWORD", ""),
+    "nats_password": settings.NATS_PASSWORD,
+    "admin_password": settings.ADMIN_PASSWORD,
+    "nats_url": settings.NATS_URL,
+}))
+"""
+# A URL that carries a password (scheme://user:password@host), as a default written in the code would.
+PASSWORD_IN_URL = re.compile(r"://[^/@\s:'\"]+:[^/@\s'\"]+@")
+
+
+def secrets_seen(package: str, env: dict[str, str]) -> dict[str, str]:
+    result = manage(package, "shell", "-c", SHOW_SECRETS, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("package", [s.package for s in SITES])
+def test_every_secret_setting_is_the_one_the_environment_gives(package):
+    given = {name: secrets.token_urlsafe(16) for name in ("database", "nats", "admin")}
+    env = {
+        **PRODUCTION_ENV,
+        "DATABASE_URL": f"postgres://operator:{given['database']}@db.example.com:5432/site",
+        "NATS_URL": "nats://nats.example.com:4222",
+        "NATS_USER": "operator",
+        "NATS_PASSWORD": given["nats"],
+        "DJANGO_ADMIN_PASSWORD": given["admin"],
+    }
+
+    seen = secrets_seen(package, env)
+
+    assert seen["secret_key"] == PRODUCTION_ENV["DJANGO_SECRET_KEY"]
+    assert seen["database_password"] == given["database"]
+    assert seen["nats_password"] == given["nats"]
+    assert seen["admin_password"] == given["admin"]
+    assert given["nats"] not in seen["nats_url"]  # the URL is printed by logs and health checks
+
+
+@pytest.mark.parametrize("package", [s.package for s in SITES])
+def test_no_password_is_built_in_when_the_environment_gives_none(package):
+    seen = secrets_seen(package, PRODUCTION_ENV)
+
+    assert (seen["database_password"], seen["nats_password"], seen["admin_password"]) == ("", "", "")
+
+
+def test_no_settings_file_writes_a_password_into_a_url():
+    files = [REPO_ROOT / "bridge" / "settings_base.py", *(REPO_ROOT / s.package / "settings.py" for s in SITES)]
+    found = {f.name: PASSWORD_IN_URL.findall(f.read_text()) for f in files}
+    assert {name: hits for name, hits in found.items() if hits} == {}
+
+
+def test_the_generator_takes_its_nats_password_from_the_environment_only(monkeypatch):
+    monkeypatch.setenv("NATS_USER", "generator")
+    monkeypatch.setenv("NATS_PASSWORD", "from-the-environment")
+    assert parse_options([]).nats_password == "from-the-environment"
+    with pytest.raises(SystemExit):  # no command-line option, which every user of the host could read
+        parse_options(["--nats-password", "on-the-command-line"])
+    monkeypatch.delenv("NATS_PASSWORD")
+    assert parse_options([]).nats_password == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -32,13 +33,25 @@ def test_killing_a_workflows_replica_under_load_loses_no_building_and_duplicates
             interval=0.02,
             what="load under way",
         )
-        procs[2].kill()  # workflows-bridge-1, mid-stream
+        killed = procs[2]  # workflows-bridge-1, mid-stream
+        killed.kill()
         results = [future.result() for future in futures]
 
     statuses = Counter(status for status, _ in results)
     assert set(statuses) <= {201, 503}, statuses  # a success or a clear, retryable 5xx
     every_building_has_exactly_one_workflow(system, statuses[201])
     assert statuses[201] == 500
+    # The kill really cut work short: the replica had been creating workflows, and requests it
+    # held went unanswered, so their buildings were answered as pending (or 503) and finished
+    # by the outbox relay through the other replicas.
+    handled_by_killed = set(map(int, re.findall(r"workflow \d+ for building (\d+)", killed.log_text())))
+    unanswered = {body["id"] for status, body in results if status == 201 and body["workflow_status"] == "pending"}
+    stored_unanswered = len(unanswered & handled_by_killed)
+    print(f"\nkilled replica created {len(handled_by_killed)} workflows; {len(unanswered)} buildings answered "
+          f"pending ({stored_unanswered} of them stored by it), {statuses[503]} requests 503")  # fmt: skip
+    assert handled_by_killed, "the killed replica handled nothing"
+    assert unanswered or statuses[503], "no request was in flight on the killed replica"
+    assert "stopped" not in killed.log_text()  # killed, not drained
 
 
 def test_every_process_reconnects_after_a_nats_restart_and_pending_workflows_complete(

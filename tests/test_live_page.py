@@ -8,7 +8,6 @@ an event loop running on the test's thread.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -102,41 +101,32 @@ def start_second_web(system: System) -> Proc:
     return system.group.start(spec)
 
 
-RECORD_FIRST_SEEN = """() => {
-  window.firstSeen = {};
-  new MutationObserver(() => {
-    for (const cell of document.querySelectorAll('.alarm__name')) {
-      if (!(cell.textContent in window.firstSeen)) window.firstSeen[cell.textContent] = Date.now();
-    }
-  }).observe(document.getElementById('alarm-list'), {childList: true});
-}"""
-
-
-def test_it_shows_new_alarms_within_100_ms_and_acknowledges_on_every_open_page(system, browser):
+def test_it_shows_new_alarms_in_order_and_acknowledges_on_every_open_page(system, browser):
     web, bridge = system.start_web(ALARMS), system.start_bridge(ALARMS)
     web.wait_ready()
     bridge.wait_ready()
     session = signed_in(browser, system.url(ALARMS, ""))
     pages = [open_live_page(session, system.url(ALARMS, "/alarms/live/")) for _ in range(2)]
-    pages[0].evaluate(RECORD_FIRST_SEEN)
-    warm_up = alarm(name="First alarm of the day")  # opens the bridge's connections
-    publish_alarms(system, [warm_up])
-    expect(row(pages[0], warm_up["name"])).to_be_visible(timeout=5_000)
+    first = alarm(name="First alarm of the day")
+    publish_alarms(system, [first])
+    expect(row(pages[0], first["name"])).to_be_visible(timeout=5_000)
 
-    latencies = []
+    # Published one after the other, each shown on every page before the next is sent. How fast
+    # is the bench's business (bench/); here it is that each arrives, once, in its place.
+    published = [first]
     for index, severity in enumerate(["info", "warning", "minor", "major", "critical"]):
         payload = alarm(name=f"Smoke in the server room {index}", severity=severity, buildingId=42)
-        published_at = time.time()
         publish_alarms(system, [payload])
+        published.append(payload)
         for page in pages:
             expect(row(page, payload["name"])).to_be_visible(timeout=5_000)
-        latencies.append(pages[0].evaluate("name => window.firstSeen[name]", payload["name"]) / 1000 - published_at)
-    print(f"published -> on the page: {[round(seconds * 1000) for seconds in latencies]} ms")
-    assert sorted(latencies)[2] < 0.1  # the median: one slow sample on a busy machine is not the point
+    newest_first = [payload["name"] for payload in reversed(published)]
+    for page in pages:
+        expect(page.locator(".alarm")).to_have_count(len(published))
+        assert page.locator(".alarm__name").all_text_contents() == newest_first
     shown = row(pages[0], payload["name"])
     expect(shown.locator(".badge")).to_have_text("critical")
     expect(shown.locator(".alarm__building")).to_have_text("Building 42")
-    assert pages[0].locator(".alarm__name").first.text_content() == payload["name"]  # newest on top
 
     shown.get_by_role("button", name="Acknowledge").click()
 
@@ -219,11 +209,19 @@ def test_every_socket_on_every_web_process_gets_every_alarm_exactly_once(system,
 
     for page in sockets:
         wait_for(lambda page=page: len(pushed(page)) >= 240, timeout=10, what="every alarm pushed")
-    time.sleep(0.5)  # anything pushed twice would have arrived by now
+    # A marker published once every socket had all 240: a second push of any of them would have
+    # left its web process before the marker's, and a socket receives in order.
+    marker = alarm(name="Marker")
+    publish_alarms(system, [marker])
+    [(marker_id,)] = wait_for(
+        lambda: query(system, "alarms_site", "SELECT id FROM alarms_alarm WHERE name = 'Marker'"), timeout=10
+    )
     for page in sockets:
-        assert pushed(page) == expected
-    newest = expected[-100:][::-1]
+        wait_for(lambda page=page: marker_id in pushed(page), timeout=10, what="the marker pushed")
+        assert pushed(page) == sorted([*expected, marker_id])
+    newest = [marker_id, *expected[-99:][::-1]]
     for page in live_pages:
+        expect(row(page, "Marker")).to_be_visible(timeout=5_000)
         expect(page.locator(".alarm")).to_have_count(100)
         shown = [
             int(value) for value in page.locator(".alarm").evaluate_all("rows => rows.map(r => r.dataset.alarmId)")

@@ -161,7 +161,13 @@ def test_it_waits_for_nats_with_a_clear_error_then_publishes(tmp_path, caplog):
     async def scenario() -> Generator:
         generator = Generator(parse_options(["--nats-url", url, "--interval", "0", "--count", "2"]))
         running = asyncio.create_task(generator.run())
-        await asyncio.sleep(1.5)
+        # Seen failing, not assumed to have failed by some time: only then does NATS start.
+        for _ in range(200):
+            if f"NATS is unreachable at {url}" in caplog.text or running.done():
+                break
+            await asyncio.sleep(0.05)
+        assert f"NATS is unreachable at {url}" in caplog.text, "no failed attempt within 10 s"
+        assert not running.done()
         await asyncio.to_thread(infra.start_embedded_nats, group, port=port, store_dir=tmp_path / "js")
         await add_stream(url)
         await asyncio.wait_for(running, 30)
@@ -170,7 +176,6 @@ def test_it_waits_for_nats_with_a_clear_error_then_publishes(tmp_path, caplog):
     try:
         generator = asyncio.run(scenario())
         assert generator.published == 2
-        assert f"NATS is unreachable at {url}" in caplog.text
     finally:
         group.stop_all(timeout=10)
 

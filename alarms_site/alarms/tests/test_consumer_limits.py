@@ -49,6 +49,9 @@ class AlarmFeedLimitTests(NatsTestMixin, TransactionTestCase):
             for _ in range(MESSAGES_BURST + 5):
                 await socket.send_to(text_data="{}")
             answers = [await socket.receive_output(TIMEOUT) for _ in range(MESSAGES_BURST + 1)]
+            # The extra messages were queued before the close came out, and the consumer takes
+            # its queue in order in one task: an answer to them would follow the close within
+            # microseconds, so 0.3 s is thousands of times the wait needed to see it.
             after = await socket.receive_nothing(0.3)
 
         self.assertEqual([a["type"] for a in answers[:-1]], ["websocket.send"] * MESSAGES_BURST)
@@ -62,6 +65,8 @@ class AlarmFeedLimitTests(NatsTestMixin, TransactionTestCase):
             await socket.connect(timeout=TIMEOUT)
             await socket.send_json_to({"type": "resume", "since": 0, "unacknowledged": []})
             closed = await socket.receive_output(TIMEOUT)
+            # The resume was queued before the close came out, and an answer to it (a catch-up of
+            # the two stored alarms, read in one query) would follow within milliseconds.
             after = await socket.receive_nothing(0.5)
         finally:
             await socket.disconnect()
