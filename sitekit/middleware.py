@@ -48,7 +48,9 @@ class BodySizeLimitMiddleware:
     Django checks ``DATA_UPLOAD_MAX_MEMORY_SIZE`` only when ``request.body`` is read, and
     then answers a bare HTML 400; DRF's parsers read the stream directly and skip the check,
     so a JSON body of any size would be read into memory. Refusing on the declared length
-    costs nothing and reads none of it; a body that hides its length is caught when read.
+    costs nothing and reads none of it. A chunked body declares none: WSGI servers hand
+    Django no such body, so it is refused at once with 411 (send Content-Length) rather
+    than passed on as empty; a body that hides its length otherwise is caught when read.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -61,10 +63,18 @@ class BodySizeLimitMiddleware:
             length = 0
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return self.too_large(length)
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() and not length:
+            return self.length_required()
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         return self.too_large(None) if isinstance(exception, RequestDataTooBig) else None
+
+    @staticmethod
+    def length_required() -> HttpResponse:
+        message = "A request body must declare its Content-Length; chunked bodies are not accepted."
+        logger.warning("refused: %s", message)
+        return JsonResponse({"error": {"status": 411, "message": message}}, status=411)
 
     @staticmethod
     def too_large(length: int | None) -> HttpResponse:

@@ -28,3 +28,12 @@ def test_it_lets_a_body_at_the_limit_through_to_the_view():
     response = client.post("/api/workflows/", data=body, content_type="application/json")
     assert response.status_code == 400  # the serializer's answer: the body was read and parsed
     assert set(response.json()) >= {"building_id"}
+
+
+def test_it_refuses_a_chunked_body_that_declares_no_length_with_411():
+    response = Client().post(
+        "/api/workflows/", data=b"", content_type="application/json", HTTP_TRANSFER_ENCODING="chunked"
+    )
+
+    assert response.status_code == 411
+    assert response.json()["error"]["status"] == 411
