@@ -46,7 +46,7 @@ async def reject_one(url: str, route: Event, headers: dict[str, str]):
         await js.publish(route.subject, b'{"not": "an alarm"}', headers=headers)
         subscription = await js.pull_subscribe(route.subject, durable=route.durable, stream=route.stream)
         [message] = await subscription.fetch(batch=1, timeout=5)
-        consumer = EventConsumer(route, nc=nc, bridge=SimpleNamespace())
+        consumer = EventConsumer(route, nc=nc, runtime=SimpleNamespace())
         await consumer._reject(message, "name: This field is required.")
         return await js.get_msg(f"{route.stream}_DL", 1)
     finally:

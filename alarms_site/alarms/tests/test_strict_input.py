@@ -6,7 +6,7 @@ from django.test import TestCase, override_settings
 from rest_framework.test import APIClient
 
 from alarms_site.alarms.tests.factories import stored_alarms
-from bridge.testing import SignedInMixin
+from sitekit.testing import SignedInMixin
 
 # Past every integer column (and SQLite's 64 bits, which once made the quick retrieve answer 500).
 TOO_BIG = "99999999999999999999999"

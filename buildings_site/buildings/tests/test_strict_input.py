@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import TestCase
 
-from bridge.testing import SignedInMixin
+from sitekit.testing import SignedInMixin
 
 # Past every integer column (and SQLite's 64 bits, which once made the quick retrieve answer 500).
 TOO_BIG = "99999999999999999999999"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import TestCase
 
-from bridge.testing import SignedInMixin
+from sitekit.testing import SignedInMixin
 from workflows_site.workflows.models import Workflow
 
 # Past every integer column (and SQLite's 64 bits, which once made the quick retrieve answer 500).
