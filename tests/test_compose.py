@@ -92,9 +92,13 @@ def package_run_by(arguments: list[str]) -> str:
 
 def assert_entry_point_exists(arguments: list[str]) -> None:
     """A service whose package has no entry point fails here, never skips: compose would not start it."""
-    package = package_run_by(arguments)
-    entry_point = REPO / package / ("__main__.py" if arguments[:2] == ["python", "-m"] else "manage.py")
-    assert entry_point.is_file(), f"{' '.join(arguments)}: {entry_point.relative_to(REPO)} does not exist"
+    if arguments[:2] == ["python", "-m"]:
+        module = REPO / arguments[2].replace(".", "/")
+        candidates = [module / "__main__.py", module.with_suffix(".py")]
+    else:
+        candidates = [REPO / package_run_by(arguments) / "manage.py"]
+    found = [path for path in candidates if path.is_file()]
+    assert found, f"{' '.join(arguments)}: none of {[str(p.relative_to(REPO)) for p in candidates]} exists"
 
 
 def python_sources(path: Path) -> list[Path]:

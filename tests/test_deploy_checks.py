@@ -104,7 +104,11 @@ def test_no_password_is_built_in_when_the_environment_gives_none(package):
 
 
 def test_no_settings_file_writes_a_password_into_a_url():
-    files = [REPO_ROOT / "bridge" / "settings_base.py", *(REPO_ROOT / s.package / "settings.py" for s in SITES)]
+    files = [
+        REPO_ROOT / "sitekit" / "settings_base.py",
+        REPO_ROOT / "bridge" / "settings.py",
+        *(REPO_ROOT / s.package / "settings.py" for s in SITES),
+    ]
     found = {f.name: PASSWORD_IN_URL.findall(f.read_text()) for f in files}
     assert {name: hits for name, hits in found.items() if hits} == {}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,12 @@ from tests.conftest import query
 from tests.faultproxy import FaultProxy
 from tests.helpers import BUILDINGS, WORKFLOWS, every_building_has_exactly_one_workflow, start_buildings_and_workflows
 from tests.httpclient import get_json, post_json
+
+# Buildings still pending well past the request timeout (2 s): their request went unanswered.
+UNANSWERED_BUILDINGS = (
+    "SELECT count(*) FROM buildings_building"
+    " WHERE workflow_status = 'pending' AND created_at < now() - interval '3 seconds'"
+)
 
 pytestmark = pytest.mark.system
 
@@ -34,6 +41,14 @@ def test_killing_a_workflows_replica_under_load_loses_no_building_and_duplicates
             what="load under way",
         )
         killed = procs[2]  # workflows-bridge-1, mid-stream
+        # Frozen first, so it surely holds requests when it dies: NATS keeps routing to it
+        # until requests it took time out and their buildings are answered pending.
+        killed.signal(signal.SIGSTOP)
+        wait_for(
+            lambda: query(system, "buildings_site", UNANSWERED_BUILDINGS)[0][0] > 0,
+            timeout=30,
+            what="a request held by the frozen replica",
+        )
         killed.kill()
         results = [future.result() for future in futures]
 
