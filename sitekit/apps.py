@@ -1,4 +1,4 @@
-"""Django app config of the site kit: its sign-in template, ``ensure_admin`` and the token cache."""
+"""Django app config of the site kit: its sign-in templates, ``ensure_admin``, the token cache, lockout metrics."""
 
 from __future__ import annotations
 
@@ -12,5 +12,7 @@ class SitekitConfig(AppConfig):
 
     def ready(self) -> None:
         from sitekit.authentication import forget_tokens_on_account_changes
+        from sitekit.signin import watch_sign_ins
 
         forget_tokens_on_account_changes()
+        watch_sign_ins()

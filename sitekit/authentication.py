@@ -8,6 +8,10 @@ a token that checked out is remembered by this process for ``API_TOKEN_CACHE_SEC
 The price, stated in the README: a token deleted, or a user deactivated or given other
 permissions, in another process keeps its old rights there for at most that long. In this
 process the change applies at once (the signals below forget the cache).
+
+Guessing tokens is throttled: an address that sent ``API_TOKEN_FAILURE_LIMIT`` wrong tokens
+within ``API_TOKEN_FAILURE_WINDOW`` seconds gets 429 with ``Retry-After`` for any token until
+the oldest of those failures is out of the window. The count is kept per process.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.request import Request
 
 # Distinct tokens kept at most; past that the cache starts afresh rather than grow.
 MAX_TOKENS = 10_000
@@ -53,8 +59,53 @@ class TokenCache:
 token_cache = TokenCache()
 
 
+class TokenFailures:
+    """When each client address last sent wrong tokens, within the window; safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, address: str, *, limit: int, window: float) -> float | None:
+        """Seconds until ``address`` may try a token again, or None when it may now."""
+        now = time.monotonic()
+        recent = [moment for moment in self._failures.get(address, ()) if moment > now - window]
+        if len(recent) < limit:
+            return None
+        return recent[-limit] + window - now
+
+    def record(self, address: str, *, window: float) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._failures) >= MAX_TOKENS and address not in self._failures:
+                self._failures.clear()
+            recent = [moment for moment in self._failures.get(address, ()) if moment > now - window]
+            self._failures[address] = [*recent, now]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._failures.clear()
+
+
+token_failures = TokenFailures()
+
+
 class CachedTokenAuthentication(TokenAuthentication):
     """``Authorization: Token <key>``, checked against the database at most every few seconds per process."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        address = request.META.get("REMOTE_ADDR", "")
+        window = settings.API_TOKEN_FAILURE_WINDOW
+        wait = token_failures.wait(address, limit=settings.API_TOKEN_FAILURE_LIMIT, window=window)
+        if wait is not None and self.keyword.encode() in (request.META.get("HTTP_AUTHORIZATION") or "").encode():
+            raise Throttled(
+                wait=wait, detail=f"Too many wrong API tokens from this address; try again in {wait:.0f} s."
+            )
+        try:
+            return super().authenticate(request)
+        except AuthenticationFailed:
+            token_failures.record(address, window=window)
+            raise
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         ttl = settings.API_TOKEN_CACHE_SECONDS

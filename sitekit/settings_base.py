@@ -2,11 +2,13 @@
 
 Each site's ``settings.py`` star-imports this module (and ``bridge.settings`` for NATS) and
 then names only what is its own (URLconf, apps, database name), so the three sites cannot
-drift apart. Every value
-comes from the environment, with defaults that run on a developer's machine.
+drift apart. Every value comes from the environment, with defaults that run on a
+developer's machine.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -49,6 +51,8 @@ BASE_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from the site itself, never a CDN
+    "axes",
     "sitekit",
 ]
 
@@ -65,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -162,6 +168,22 @@ LOGOUT_REDIRECT_URL = "login"
 ADMIN_USERNAME = env_str("DJANGO_ADMIN_USER", "admin")
 ADMIN_PASSWORD = env_str("DJANGO_ADMIN_PASSWORD", "")
 
+# Sign-in lockout (django-axes, see sitekit/signin.py): LOGIN_FAILURE_LIMIT wrong passwords
+# for one user from one address lock that pair out of every sign-in form for
+# LOGIN_COOLOFF_SECONDS; a correct password before then starts the count afresh.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_COOLOFF_SECONDS", 900, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_DISABLE_ACCESS_LOG = True  # record failures only, not a row per successful sign-in
+
+# API tokens: a client address that sends API_TOKEN_FAILURE_LIMIT wrong tokens within
+# API_TOKEN_FAILURE_WINDOW seconds is answered 429 (with Retry-After) until the window passes.
+API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 20, minimum=1)
+API_TOKEN_FAILURE_WINDOW = env_int("API_TOKEN_FAILURE_WINDOW", 60, minimum=1)
+
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {
@@ -194,6 +216,11 @@ def spectacular_settings(title: str, description: str) -> dict:
         "DESCRIPTION": description,
         "VERSION": "1.0.0",
         "SERVE_INCLUDE_SCHEMA": False,
+        # The docs page's scripts, styles and icon come from this site (drf-spectacular-sidecar),
+        # so /api/docs/ works offline and behind proxies that block CDNs.
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
         "COMPONENT_SPLIT_REQUEST": True,
         # Error answers too, so clients and the schema-driven fuzz test know every status code.
         "POSTPROCESSING_HOOKS": [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
+from django.core.management import call_command
+from django.test import Client, override_settings
+from prometheus_client import REGISTRY
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +57,37 @@ def test_signing_out_ends_the_session(operator):
     client.post("/accounts/logout/")
 
     assert client.get("/api/workflows/").status_code == 401
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_it_locks_a_user_out_after_repeated_wrong_passwords_and_an_admin_unlocks_it(operator):
+    client = Client()
+    before = REGISTRY.get_sample_value("django_login_lockouts_total") or 0.0
+
+    answers = [sign_in(client, "wrong").status_code for _ in range(3)]
+    locked = sign_in(client, "a long test password")  # even the right password, from here
+
+    assert answers == [200, 200, 429]  # the third failure locks
+    assert locked.status_code == 429 and b"Too many sign-in attempts" in locked.content
+    assert client.get("/api/workflows/").status_code == 401
+    assert REGISTRY.get_sample_value("django_login_lockouts_total") >= before + 2
+    admin = Client().post("/admin/login/", {"username": "operator", "password": "a long test password"})
+    assert admin.status_code == 429  # the admin's form is locked the same way
+
+    call_command("axes_reset_username", "operator")
+
+    assert sign_in(client, "a long test password").status_code == 302
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_the_lockout_is_per_user_and_a_success_starts_the_count_afresh(operator):
+    get_user_model().objects.create_user("other", password="another long password")
+    client = Client()
+    sign_in(client, "wrong")
+    sign_in(client, "wrong")
+    assert sign_in(client, "a long test password").status_code == 302
+
+    client = Client()
+    assert [sign_in(client, "wrong").status_code for _ in range(2)] == [200, 200]
+    other = client.post("/accounts/login/", {"username": "other", "password": "another long password"})
+    assert other.status_code == 302

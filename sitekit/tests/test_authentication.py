@@ -19,8 +19,10 @@ URL = "/api/workflows/"
 @pytest.fixture(autouse=True)
 def empty_cache():
     authentication.token_cache.clear()
+    authentication.token_failures.clear()
     yield
     authentication.token_cache.clear()
+    authentication.token_failures.clear()
 
 
 @pytest.fixture
@@ -117,3 +119,27 @@ def test_the_cache_stays_bounded(monkeypatch):
 
     assert cache.get("key-0") is None
     assert cache.get("key-3") is not None
+
+
+@override_settings(API_TOKEN_FAILURE_LIMIT=3, API_TOKEN_FAILURE_WINDOW=60)
+def test_it_answers_429_with_retry_after_once_an_address_sent_too_many_wrong_tokens(client_of_reader):
+    guesser = Client(HTTP_AUTHORIZATION="Token " + "0" * 40)
+
+    answers = [guesser.get(URL).status_code for _ in range(3)]
+    throttled = guesser.get(URL)
+
+    assert answers == [401, 401, 401]
+    assert throttled.status_code == 429
+    assert 0 < int(throttled["Retry-After"]) <= 60
+    assert "Too many wrong API tokens" in throttled.json()["detail"]
+    assert client_of_reader.get(URL).status_code == 429  # any token from that address, until the window passes
+    assert Client(REMOTE_ADDR="192.0.2.7").get(URL).status_code == 401  # no token: a plain 401, not counted
+
+
+@override_settings(API_TOKEN_FAILURE_LIMIT=3, API_TOKEN_FAILURE_WINDOW=60)
+def test_other_addresses_and_right_tokens_are_not_throttled(client_of_reader):
+    guesser = Client(HTTP_AUTHORIZATION="Token " + "0" * 40, REMOTE_ADDR="192.0.2.9")
+    for _ in range(5):
+        guesser.get(URL)
+
+    assert [client_of_reader.get(URL).status_code for _ in range(5)] == [200] * 5
