@@ -128,6 +128,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step locally
 
+# /metrics answers only requests with "Authorization: Bearer <METRICS_TOKEN>" when it is set
+# (Prometheus: ``authorization: {credentials_file: ...}``). Production refuses to start without
+# one, since the web ports are published; the run command makes one per run.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+if PRODUCTION and not METRICS_TOKEN:
+    raise ImproperlyConfigured("METRICS_TOKEN must be set in production: /metrics is served on the web port")
+
 # Bodies larger than this are refused before they are read into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
 

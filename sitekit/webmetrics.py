@@ -12,7 +12,9 @@ import os
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -63,7 +65,15 @@ class RequestMetricsMiddleware:
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Every worker's figures (gunicorn's workers share ``PROMETHEUS_MULTIPROC_DIR``), else this process's."""
+    """Every worker's figures (gunicorn's workers share ``PROMETHEUS_MULTIPROC_DIR``), else this process's.
+
+    With ``METRICS_TOKEN`` set, only for a caller that sends it as a bearer token.
+    """
+    token = settings.METRICS_TOKEN
+    if token and not constant_time_compare(request.headers.get("Authorization", ""), f"Bearer {token}"):
+        response = HttpResponse("Send the metrics token: Authorization: Bearer <METRICS_TOKEN>\n", status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
     registry = REGISTRY
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # set up by sitekit.gunicorn_conf, not a setting
         registry = CollectorRegistry()

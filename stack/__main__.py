@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ VAR = REPO_ROOT / "var"
 POSTGRES_ADMIN_URL = os.environ.get("POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 NATS_URL = os.environ.get("NATS_URL", "")
 NATS_PASSWORDS = VAR / "nats-passwords.env"
+METRICS_TOKEN_FILE = VAR / "metrics-token"
 
 
 def choose_nats(group: ProcGroup) -> tuple[str, infra.NatsAuth | None]:
@@ -53,11 +55,23 @@ def choose_nats(group: ProcGroup) -> tuple[str, infra.NatsAuth | None]:
 
 def save_nats_passwords(auth: infra.NatsAuth) -> None:
     """Write this run's passwords where only their owner can read them (never to the console)."""
-    NATS_PASSWORDS.parent.mkdir(parents=True, exist_ok=True)
-    NATS_PASSWORDS.unlink(missing_ok=True)
-    descriptor = os.open(NATS_PASSWORDS, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    write_secret(NATS_PASSWORDS, "".join(f"{password_variable(user)}={pw}\n" for user, pw in auth.passwords.items()))
+
+
+def choose_metrics_token() -> str:
+    """The bearer token /metrics wants: ``METRICS_TOKEN`` if set, else a new one for this run, in var/."""
+    token = os.environ.get("METRICS_TOKEN") or secrets.token_urlsafe(30)
+    write_secret(METRICS_TOKEN_FILE, token)
+    return token
+
+
+def write_secret(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only, replacing any earlier file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
-        file.writelines(f"{password_variable(user)}={password}\n" for user, password in auth.passwords.items())
+        file.write(text)
 
 
 def choose_databases() -> dict[str, str]:
@@ -82,7 +96,13 @@ def run() -> int:
         signal.signal(signum, lambda *_: stop.set())
     try:
         nats_url, nats_auth = choose_nats(group)
-        system = System(group, nats_url=nats_url, nats_auth=nats_auth, database_urls=choose_databases())
+        system = System(
+            group,
+            nats_url=nats_url,
+            nats_auth=nats_auth,
+            database_urls=choose_databases(),
+            extra_env={"METRICS_TOKEN": choose_metrics_token()},
+        )
         logins = {}
         for site in SITES:
             system.migrate(site)
@@ -101,6 +121,7 @@ def run() -> int:
         print("   as 'Authorization: Token <key>'; the admin lists tokens under Auth Token > Tokens)")
         alarms = next(site for site in SITES if site.package == "alarms_site")
         print(f"  live alarms {system.url(alarms, '/alarms/live/')}  (one alarm every 10 s from alarms-generator)")
+        print(f"  /metrics on each web port wants 'Authorization: Bearer <{METRICS_TOKEN_FILE}>'")
         print(f"  logs in {VAR / 'logs'}; press Ctrl-C to stop everything.\n", flush=True)
         # A process that dies is started again (as compose's restart policy would); one that
         # keeps dying at start-up ends the run with a non-zero exit.

@@ -19,11 +19,16 @@ PRODUCTION_ENV = {
     "DJANGO_PRODUCTION": "1",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "buildings.example.com",
+    "METRICS_TOKEN": secrets.token_urlsafe(30),
 }
 
 
 def manage(package: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "NATS_")) and k != "DATABASE_URL"}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "NATS_")) and k not in {"DATABASE_URL", "METRICS_TOKEN"}
+    }
     return subprocess.run(
         [sys.executable, f"{package}/manage.py", *args],
         cwd=REPO_ROOT,
@@ -39,6 +44,13 @@ def test_check_deploy_passes_with_production_environment_variables(package):
     result = manage(package, "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("package", [s.package for s in SITES])
+def test_production_refuses_to_start_without_a_metrics_token(package):
+    result = manage(package, "check", env={**PRODUCTION_ENV, "METRICS_TOKEN": ""})
+    assert result.returncode != 0
+    assert "METRICS_TOKEN must be set in production" in result.stderr
 
 
 @pytest.mark.parametrize("package", [s.package for s in SITES])
