@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
@@ -37,7 +38,30 @@ def many_tokens(count: int) -> None:
     )
 
 
+def many_sign_in_records(model: type) -> RowMaker:
+    """Rows of one of django-axes' tables: attempts, failures or sign-ins, one address each."""
+
+    def make(count: int) -> None:
+        extra = {"get_data": "", "post_data": "", "failures_since_start": 1} if model is AccessAttempt else {}
+        model.objects.bulk_create(
+            model(
+                username=f"user-{index}",
+                ip_address=f"10.0.{index // 250}.{index % 250}",
+                user_agent="test",
+                http_accept="*/*",
+                path_info="/accounts/login/",
+                **extra,
+            )
+            for index in range(count)
+        )
+
+    return make
+
+
 SHARED_ROWS: dict[str, RowMaker] = {
+    "axes.AccessAttempt": many_sign_in_records(AccessAttempt),
+    "axes.AccessFailureLog": many_sign_in_records(AccessFailureLog),
+    "axes.AccessLog": many_sign_in_records(AccessLog),
     "auth.User": many_users,
     "auth.Group": many_groups,
     "authtoken.TokenProxy": many_tokens,

@@ -92,6 +92,7 @@ def test_it_reads_the_account_from_the_environment_of_a_real_process():
         "DATABASE_URL": f"postgres://{login}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "DJANGO_PRODUCTION": "1",
         "DJANGO_SECRET_KEY": "x" * 50,
+        "METRICS_TOKEN": "y" * 30,
         "DJANGO_ADMIN_USER": "night-shift",
         "DJANGO_ADMIN_PASSWORD": "",
     }
