@@ -11,6 +11,7 @@ class SitekitConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import sitekit.filters  # noqa: F401 - registers the OpenAPI extension of the filter backend
         from sitekit.authentication import forget_tokens_on_account_changes
         from sitekit.signin import watch_sign_ins
 

@@ -1,4 +1,4 @@
-"""The query-string filter backend every site's API uses."""
+"""The query-string filter backend every site's API uses: strict values, and a schema that says so."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from django import forms
 from django.db import models
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend, FilterSet
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -55,4 +57,28 @@ class ListFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request: Request, queryset: QuerySet, view: APIView) -> QuerySet:
         if getattr(view, "action", None) != "list":
             return queryset
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            refuse_blank_values(request, filterset_class)
         return super().filter_queryset(request, queryset, view)
+
+
+def refuse_blank_values(request: Request, filterset_class: type[FilterSet]) -> None:
+    """``?status=`` is no status: django-filter would drop the filter and list everything."""
+    blank = [name for name in filterset_class.base_filters if request.query_params.get(name, None) == ""]
+    if blank:
+        raise ValidationError({name: ["This filter may not be blank: leave it out to list all."] for name in blank})
+
+
+class StrictFilterExtension(DjangoFilterExtension):
+    """The OpenAPI parameters of ``ListFilterBackend``: django-filter's, with each filter's bounds."""
+
+    target_class = "sitekit.filters.ListFilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        bounds = {"minimum": filter_field.extra.get("min_value"), "maximum": filter_field.extra.get("max_value")}
+        for parameter in parameters:
+            parameter["schema"].update({key: value for key, value in bounds.items() if value is not None})
+        return parameters

@@ -4,7 +4,7 @@ drf-spectacular documents only the success of each operation, but clients (and t
 schema-driven fuzz test, ``tests/test_api_fuzz.py``) also meet DRF's and our middleware's
 errors. This post-processing hook adds them where they can happen, with their bodies:
 
-- 400 ``{"field": ["message"]}`` or ``{"detail": "..."}``: a body or query string that fails
+- 400 ``{"field": ["message"]}`` or ``{"detail": "..."}``: a body, query string or page number that fails
   validation, or a body that is not JSON;
 - 401 without credentials, 403 for a write without the model permission (or a session's CSRF
   token), 404 for an unknown id or page number;
@@ -56,7 +56,7 @@ def error_responses(method: str, operation: dict[str, Any]) -> dict[str, dict[st
     """The error responses ``operation`` (an OpenAPI operation object) can give, by status code."""
     parameters = operation.get("parameters", [])
     has_body = "requestBody" in operation
-    filters = [p for p in parameters if p["in"] == "query" and p["name"] != PAGE_PARAMETER]
+    filters = [p for p in parameters if p["in"] == "query"]  # page numbers too: 400 when malformed
     responses = {}
     if has_body or filters:
         responses["400"] = _response("Invalid input", "FieldErrors", "ErrorDetail")
@@ -81,4 +81,19 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
                 continue
             for status, response in error_responses(method, operation).items():
                 operation["responses"].setdefault(status, response)
+    return result
+
+
+# DRF's CharField refuses a NUL character (PostgreSQL cannot store one); the schema says so.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def document_refused_characters(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: free-text fields of request bodies exclude NUL."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for field in schema.get("properties", {}).values():
+            if field.get("type") == "string" and not {"format", "enum", "pattern"} & set(field):
+                field["pattern"] = NO_NUL
     return result

@@ -84,3 +84,23 @@ class OutputModelSerializer(serializers.ModelSerializer):
         if issubclass(field_class, serializers.DateTimeField):
             kwargs["default_timezone"] = timezone.get_default_timezone()
         return field_class, kwargs
+
+
+class QuerySerializer(serializers.Serializer):
+    """A query string's parameters: one given with no value (``?minutes=``) is refused, not taken as absent.
+
+    DRF reads a blank form value of an optional field as "not sent" and uses the default, so
+    ``?minutes=`` would quietly mean the default while the OpenAPI document says it is a number.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        blank = {
+            name: ["May not be blank: leave it out for the default."] for name in self.fields if _blank(data, name)
+        }
+        if blank:
+            raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)
+
+
+def _blank(data: Any, name: str) -> bool:
+    return isinstance(data, Mapping) and data.get(name) == ""

@@ -151,7 +151,10 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "rest_framework.permissions.DjangoModelPermissions",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "sitekit.pagination.StrictPageNumberPagination",
+    # JSON only, as the OpenAPI document says: form fields arrive as text, which the strict
+    # number fields rightly refuse. The browsable API still posts JSON from its raw-data form.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50, minimum=1),
     "DEFAULT_FILTER_BACKENDS": ["sitekit.filters.ListFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -212,6 +215,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "nats": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # one INFO line per process start and per sign-in otherwise
     },
 }
 
@@ -233,6 +237,7 @@ def spectacular_settings(title: str, description: str) -> dict:
         "POSTPROCESSING_HOOKS": [
             "drf_spectacular.hooks.postprocess_schema_enums",
             "sitekit.openapi.document_error_responses",
+            "sitekit.openapi.document_refused_characters",
         ],
     }
 

@@ -3,8 +3,10 @@
 Schemathesis reads ``/api/schema/`` of a running site (gunicorn or daphne, real PostgreSQL; the
 buildings site with a workflows bridge, so creations complete) and sends, for each operation,
 the schema's boundary cases and Hypothesis-generated requests, valid and invalid, signed in
-with the test account's token. Every answer must be documented: no 5xx, a status code the
-schema lists, the content type it names and a body that matches its response schema.
+with the test account's token. Every check schemathesis has must pass: no 5xx, a status code
+the schema lists, the content type it names and a body that matches its response schema, and
+the API as strict as the schema (a request the schema forbids is refused, one it allows is
+accepted).
 
 ``FUZZ_EXAMPLES`` (default 75) bounds the generated requests per operation and mode; raise it
 for a deeper run (``FUZZ_EXAMPLES=500 python -m pytest tests/test_api_fuzz.py``).
@@ -19,12 +21,6 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from stack.accounts import TEST_LOGIN
 from stack.system import System
@@ -34,8 +30,6 @@ from tests.httpclient import post_json
 pytestmark = pytest.mark.system
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "75"))
-# Whatever the request, the answer is no 5xx, a documented status code, content type and body.
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 SEEDED_ROWS = 5
 
 
@@ -90,5 +84,5 @@ lazy_schema = schemathesis.pytest.from_fixture("api_schema")
 
 @lazy_schema.parametrize()
 def test_it_answers_every_generated_request_as_its_schema_documents(case: schemathesis.Case, sent: Counter) -> None:
-    case.call_and_validate(headers=TEST_LOGIN.headers, checks=CHECKS, timeout=30)
+    case.call_and_validate(headers=TEST_LOGIN.headers, timeout=30)  # every check
     sent["requests"] += 1

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, Severity
 from sitekit.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
-from sitekit.serializers import OutputModelSerializer
+from sitekit.serializers import OutputModelSerializer, QuerySerializer
 
 MAX_ALARM_ID = 2**63 - 1  # a bigint: anything larger would fail the query, not the validation
 # An alarm from year 1 is a broken clock, not history.
@@ -77,7 +77,7 @@ class FeedResumeSerializer(serializers.Serializer):
     )
 
 
-class PerMinuteQuerySerializer(serializers.Serializer):
+class PerMinuteQuerySerializer(QuerySerializer):
     """``GET /api/alarms/stats/per-minute/?minutes=60``: how far back, up to a day."""
 
     minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, default=60)

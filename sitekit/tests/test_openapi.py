@@ -14,8 +14,8 @@ def test_it_documents_validation_permission_and_size_errors_for_a_write_with_a_b
     assert sorted(error_responses("post", CREATE)) == ["400", "401", "403", "413", "415", "503"]
 
 
-def test_it_documents_404_where_an_id_or_a_page_number_is_given_and_400_only_for_filters_or_bodies():
-    assert sorted(error_responses("get", LIST)) == ["401", "404", "503"]
+def test_it_documents_404_where_an_id_or_a_page_number_is_given_and_400_for_query_values_or_bodies():
+    assert sorted(error_responses("get", LIST)) == ["400", "401", "404", "503"]  # a malformed page number
     assert sorted(error_responses("get", FILTERED_LIST)) == ["400", "401", "404", "503"]
     assert sorted(error_responses("delete", DELETE)) == ["401", "403", "404", "503"]
 

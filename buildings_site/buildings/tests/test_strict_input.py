@@ -29,4 +29,4 @@ class StrictFilterTests(SignedInMixin, TestCase):
         self.assertEqual(set(response.json()), {"workflow_status"})
 
     def test_it_refuses_a_fractional_page_number(self):
-        self.assertEqual(self.client.get("/api/buildings/?page=1.5").status_code, 404)
+        self.assertEqual(self.client.get("/api/buildings/?page=1.5").status_code, 400)
