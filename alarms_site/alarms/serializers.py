@@ -6,7 +6,7 @@ from datetime import datetime
 
 from rest_framework import serializers
 
-from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, Severity
+from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, JournalEntry, Severity
 from sitekit.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 from sitekit.serializers import OutputModelSerializer
 
@@ -19,7 +19,9 @@ class AlarmEventSerializer(serializers.Serializer):
     """``alarm.created``: ``{"name": str, "buildingId": int}`` as in the seed, plus optional fields.
 
     ``id`` (the event's UUID; the bridge fills it from ``Nats-Msg-Id`` when absent),
-    ``severity`` (default ``minor``) and ``occurredAt`` (ISO 8601; default: when received).
+    ``severity`` (default ``minor``), ``occurredAt`` (ISO 8601; default: when received) and
+    ``source`` (the point that raised it: while an alarm of the same building, source and name
+    is open, the event counts as a repeat of it).
     Every value that passes can be stored, so one bad event never fails a whole batch.
     """
 
@@ -28,6 +30,7 @@ class AlarmEventSerializer(serializers.Serializer):
     buildingId = StrictIntegerField(  # noqa: N815 - wire contract name
         min_value=1, max_value=MAX_BUILDING_ID, source="building_id"
     )
+    source = StrictCharField(min_length=1, max_length=200, trim_whitespace=True, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MINOR)
     occurredAt = StrictDateTimeField(  # noqa: N815 - wire name
         earliest=EARLIEST_OCCURRED_AT, required=False, source="occurred_at"
@@ -46,12 +49,17 @@ class AlarmOutputSerializer(OutputModelSerializer):
             "event_id",
             "name",
             "building_id",
+            "source",
             "severity",
+            "state",
             "occurred_at",
+            "occurrences",
+            "last_occurred_at",
             "received_at",
             "acknowledged",
             "acknowledged_at",
             "acknowledged_by",
+            "cleared_at",
         ]
         read_only_fields = fields
 
@@ -63,8 +71,23 @@ class AlarmAcknowledgementSerializer(OutputModelSerializer):
 
     class Meta:
         model = Alarm
-        fields = ["id", "acknowledged", "acknowledged_at", "acknowledged_by"]
+        fields = ["id", "state", "acknowledged", "acknowledged_at", "acknowledged_by"]
         read_only_fields = fields
+
+
+class JournalEntrySerializer(OutputModelSerializer):
+    """One entry of an alarm's journal."""
+
+    class Meta:
+        model = JournalEntry
+        fields = ["id", "action", "actor", "at", "from_state", "to_state", "note"]
+        read_only_fields = fields
+
+
+class ErrorSerializer(serializers.Serializer):
+    """``{"detail": "..."}``: why an action was refused (409)."""
+
+    detail = serializers.CharField()
 
 
 class FeedResumeSerializer(serializers.Serializer):
