@@ -37,6 +37,37 @@ class AlarmEventSerializer(serializers.Serializer):
     )
 
 
+class AlarmClearedEventSerializer(serializers.Serializer):
+    """``alarm.cleared``: the condition returned to normal.
+
+    It names the alarm by ``alarmEventId`` (the id of the ``alarm.created`` event that raised
+    it), or by ``buildingId``, ``source`` and ``name`` (then the open alarm of that key).
+    ``id`` is the event's own id (the bridge fills it from ``Nats-Msg-Id`` when absent);
+    ``occurredAt`` is optional.
+    """
+
+    id = StrictUUIDField()
+    alarmEventId = StrictUUIDField(required=False, source="alarm_event_id")  # noqa: N815 - wire name
+    buildingId = StrictIntegerField(  # noqa: N815 - wire name
+        min_value=1, max_value=MAX_BUILDING_ID, source="building_id", required=False
+    )
+    source = StrictCharField(min_length=1, max_length=200, trim_whitespace=True, required=False)
+    name = StrictCharField(min_length=1, max_length=200, trim_whitespace=True, required=False)
+    occurredAt = StrictDateTimeField(  # noqa: N815 - wire name
+        earliest=EARLIEST_OCCURRED_AT, required=False, source="occurred_at"
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        """Exactly one way of naming the alarm: its raise's id, or all of building, source and name."""
+        by_key = [attrs.get(field) is not None for field in ("building_id", "source", "name")]
+        if "alarm_event_id" in attrs:
+            if any(by_key):
+                raise serializers.ValidationError("give alarmEventId or buildingId, source and name, not both")
+        elif not all(by_key):
+            raise serializers.ValidationError("give alarmEventId, or all of buildingId, source and name")
+        return attrs
+
+
 class AlarmOutputSerializer(OutputModelSerializer):
     """An alarm as the REST API and the live page show it."""
 
