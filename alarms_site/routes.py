@@ -3,13 +3,13 @@
 from django.conf import settings
 
 from alarms_site.alarms import handlers
-from alarms_site.alarms.serializers import AlarmEventSerializer
+from alarms_site.alarms.serializers import AlarmClearedEventSerializer, AlarmEventSerializer
 from bridge.routes import Event, Publish, RouteTable
 
 ROUTES = RouteTable(
     service="alarms",
     version="1.0.0",
-    description="Stores alarm.created events and pushes each new alarm to the live pages.",
+    description="Stores alarm.created and alarm.cleared events and pushes each change to the live pages.",
     routes=[
         Event(
             subject="alarm.created",
@@ -23,6 +23,20 @@ ROUTES = RouteTable(
             # Outside ``alarm.>`` so a parked event is never captured by ALARMS again.
             dead_letter_subject="deadletter.alarm.created",
         ),
+        Event(
+            subject="alarm.cleared",
+            handler=handlers.alarms_cleared,
+            serializer=AlarmClearedEventSerializer,
+            stream="ALARMS",
+            stream_subjects=("alarm.>",),
+            # Its own durable consumer: clears never wait behind a burst of raises. A clear read
+            # before its raise is stored finds no open alarm and is counted, not retried.
+            durable="alarms-service-cleared",
+            id_field="id",
+            batch_size=500,
+            dead_letter_subject="deadletter.alarm.cleared",
+            dead_letter_stream="ALARMS_CLEARED_DEAD_LETTER",
+        ),
         Publish(
             f"{settings.ALARMS_LIVE_SUBJECT}.created",
             "Core NATS, after commit: the alarms a batch stored (live pages).",
@@ -30,6 +44,10 @@ ROUTES = RouteTable(
         Publish(
             f"{settings.ALARMS_LIVE_SUBJECT}.acknowledged",
             "Core NATS, after commit: alarms just acknowledged (live pages).",
+        ),
+        Publish(
+            f"{settings.ALARMS_LIVE_SUBJECT}.changed",
+            "Core NATS, after commit: whole alarms just cleared, repeated or raised again (live pages).",
         ),
     ],
 )

@@ -43,7 +43,7 @@ def stream_config(route: Event) -> StreamConfig:
 def dead_letter_stream_config(route: Event) -> StreamConfig:
     """Where events that can never be valid are parked, for people to inspect."""
     return StreamConfig(
-        name=f"{route.stream}_DEAD_LETTER",
+        name=route.dead_letter_stream_name,
         subjects=[route.dead_letter_subject],
         num_replicas=settings.JETSTREAM_REPLICAS,
     )

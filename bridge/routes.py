@@ -88,6 +88,14 @@ class Event:
     max_deliver: int = 20
     dead_letter_subject: str = ""
     max_payload: int = DEFAULT_MAX_PAYLOAD
+    # The stream parking this route's dead letters; default ``<stream>_DEAD_LETTER``. Two
+    # routes reading one stream need one each, as a stream's subjects are set by one route.
+    dead_letter_stream: str = ""
+
+    @property
+    def dead_letter_stream_name(self) -> str:
+        """The stream that holds this route's dead letters."""
+        return self.dead_letter_stream or f"{self.stream}_DEAD_LETTER"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -89,6 +89,7 @@ class Message:
     body: bytes
     msg_id: str | None = None
     core: bool = False
+    subject: str = "alarm.created"
 
 
 @dataclass
@@ -124,10 +125,10 @@ def publish(nats_url: str, messages: list[Message]) -> None:
 
 async def _send(nc, js, message: Message) -> None:
     if message.core:
-        await nc.publish("alarm.created", message.body)
+        await nc.publish(message.subject, message.body)
     else:
         headers = {"Nats-Msg-Id": message.msg_id} if message.msg_id else None
-        await js.publish("alarm.created", message.body, headers=headers, timeout=10)
+        await js.publish(message.subject, message.body, headers=headers, timeout=10)
 
 
 def jetstream_state(nats_url: str, *, reasons: int = 3) -> dict:

@@ -1,4 +1,4 @@
-"""The alarms admin: find alarms by severity, state or building, and acknowledge them in bulk."""
+"""The alarms admin: find alarms by severity, state or building, acknowledge them in bulk, read their journal."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from alarms_site.alarms import services
-from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm
+from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, JournalEntry
 
 
 class AcknowledgedFilter(admin.SimpleListFilter):
@@ -59,11 +59,30 @@ class BuildingIdFilter(admin.SimpleListFilter):
         return queryset.filter(building_id=building_id)
 
 
+class JournalInline(admin.TabularInline):
+    """The alarm's journal, read-only: it is append-only, written by the services."""
+
+    model = JournalEntry
+    fields = ["at", "action", "actor", "from_state", "to_state", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Alarm | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Alarm | None = None) -> bool:
+        return False
+
+
 @admin.register(Alarm)
 class AlarmAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "severity", "building_id", "occurred_at", "received_at", "acknowledged_at"]
-    list_filter = ["severity", AcknowledgedFilter, BuildingIdFilter]
-    search_fields = ["name", "=event_id", "=building_id", "acknowledged_by"]
+    list_display = [
+        "id", "name", "severity", "state", "building_id", "source", "occurrences", "occurred_at", "acknowledged_at",
+    ]  # fmt: skip
+    list_filter = ["state", "severity", AcknowledgedFilter, BuildingIdFilter]
+    search_fields = ["name", "=event_id", "=building_id", "source", "acknowledged_by"]
+    inlines = [JournalInline]
     readonly_fields = [field.name for field in Alarm._meta.fields]
     date_hierarchy = "received_at"
     actions = ["acknowledge"]

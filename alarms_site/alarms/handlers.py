@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from alarms_site.alarms import services
+from alarms_site.alarms import metrics, services
 
 
 def alarms_created(payloads: list[dict[str, Any]]) -> None:
     """``alarm.created``: store a batch of events (one transaction; pushed live after commit)."""
     services.alarm_store_batch(events=payloads)
+
+
+def alarms_cleared(payloads: list[dict[str, Any]]) -> None:
+    """``alarm.cleared``: clear each named alarm; one that names no open alarm is counted, not refused."""
+    for payload in payloads:
+        if services.alarm_clear_from_event(event=payload) is None:
+            metrics.CLEARS_UNMATCHED.inc()

@@ -1,7 +1,8 @@
 """The alarms' live feed: what is published after each commit, and how web processes receive it.
 
-Subjects are ``<ALARMS_LIVE_SUBJECT>.created`` (the alarms a batch stored) and
-``<ALARMS_LIVE_SUBJECT>.acknowledged``; each web process forwards both into ``GROUP``.
+Subjects are ``<ALARMS_LIVE_SUBJECT>.created`` (the alarms a batch stored),
+``<ALARMS_LIVE_SUBJECT>.acknowledged`` and ``<ALARMS_LIVE_SUBJECT>.changed`` (whole alarms that
+were cleared, repeated or raised again); each web process forwards them into ``GROUP``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ GROUP = "alarms-live"
 FRAME = LIVE_FRAME  # the group message consumers send to their socket as it is
 CREATED = "created"
 ACKNOWLEDGED = "acknowledged"
+CHANGED = "changed"  # alarms whose state, occurrences or other fields changed; the whole alarm
 # Alarms per NATS message: a burst of 500 stays well under the 1 MB payload limit.
 CHUNK = 200
 # The most bytes one socket frame may take, encoded. Daphne's --websocket-max-message-size (64 KiB:
@@ -38,9 +40,9 @@ def live_subject(kind: str) -> str:
 
 
 def kind_of(subject: str) -> str | None:
-    """``created`` or ``acknowledged`` for a live subject; None for anything else."""
+    """``created``, ``acknowledged`` or ``changed`` for a live subject; None for anything else."""
     kind = subject.removeprefix(f"{settings.ALARMS_LIVE_SUBJECT}.")
-    return kind if kind in (CREATED, ACKNOWLEDGED) else None
+    return kind if kind in (CREATED, ACKNOWLEDGED, CHANGED) else None
 
 
 def push_created(alarms: Iterable[Alarm]) -> None:
@@ -51,6 +53,11 @@ def push_created(alarms: Iterable[Alarm]) -> None:
 def push_acknowledged(alarms: Iterable[Alarm]) -> None:
     """Announce newly acknowledged alarms once the transaction commits."""
     _push(ACKNOWLEDGED, AlarmAcknowledgementSerializer(list(alarms), many=True).data)
+
+
+def push_changed(alarms: Iterable[Alarm]) -> None:
+    """Announce alarms that changed (cleared, repeated, raised again) once the transaction commits."""
+    _push(CHANGED, AlarmOutputSerializer(list(alarms), many=True).data)
 
 
 class FrameFill:

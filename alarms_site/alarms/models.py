@@ -1,4 +1,8 @@
-"""Alarms raised in buildings, as received from ``alarm.created`` events."""
+"""Alarms raised in buildings, as received from ``alarm.created`` events, and their journal.
+
+An alarm's ``state`` follows ISA-18.2: it is raised ``active_unacknowledged``; an
+acknowledgement and a clear (the condition back to normal), in either order, close it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from django.utils import timezone
 # building_id is a PostgreSQL ``integer``: anything larger must be refused at validation,
 # or one bad event would fail its whole batch on insert, again and again.
 MAX_BUILDING_ID = 2_147_483_647
+SYSTEM_ACTOR = "system"  # who the journal names when no person acted (a clear event, a re-raise)
 
 
 class Severity(models.TextChoices):
@@ -19,15 +24,42 @@ class Severity(models.TextChoices):
     INFO = "info", "Info"
 
 
+class State(models.TextChoices):
+    ACTIVE_UNACKNOWLEDGED = "active_unacknowledged", "Active, unacknowledged"
+    ACTIVE_ACKNOWLEDGED = "active_acknowledged", "Active, acknowledged"
+    CLEARED_UNACKNOWLEDGED = "cleared_unacknowledged", "Cleared, unacknowledged"
+    CLOSED = "closed", "Closed"
+
+
+# The one open alarm per (building, source, name): ingest's upsert names this index's
+# predicate (alarms_site/alarms/upserts.py), so both must change together.
+OPEN_WITH_SOURCE = models.Q(source__isnull=False) & ~models.Q(state=State.CLOSED)
+
+
 class Alarm(models.Model):
-    event_id = models.UUIDField(unique=True, editable=False, help_text="Id of the alarm.created event.")
+    event_id = models.UUIDField(unique=True, editable=False, help_text="Id of the alarm.created event that raised it.")
     name = models.CharField(max_length=200, validators=[MinLengthValidator(1)])
     building_id = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_BUILDING_ID)])
+    source = models.CharField(
+        max_length=200,
+        null=True,
+        blank=True,
+        help_text="The point in the building that raised it; repeats of an open alarm from it count here.",
+    )
     severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.MINOR)
+    state = models.CharField(
+        max_length=32,
+        choices=State.choices,
+        default=State.ACTIVE_UNACKNOWLEDGED,
+        db_default=State.ACTIVE_UNACKNOWLEDGED,
+    )
     occurred_at = models.DateTimeField(help_text="When the alarm went off (the event's occurredAt).")
+    occurrences = models.PositiveIntegerField(default=1, db_default=1, help_text="Raises counted while open.")
+    last_occurred_at = models.DateTimeField(null=True, blank=True, help_text="The latest raise's occurredAt.")
     received_at = models.DateTimeField(default=timezone.now, help_text="When this service stored it.")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.CharField(max_length=150, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True, help_text="When the condition last returned to normal.")
 
     class Meta:
         # Ids follow commit order (see services.alarm_store_batch), so this is "newest first".
@@ -37,6 +69,12 @@ class Alarm(models.Model):
             models.Index(fields=["severity", "-id"], name="alarm_severity_idx"),
             models.Index(fields=["received_at"], name="alarm_received_idx"),
             models.Index(fields=["-id"], name="alarm_unacknowledged_idx", condition=models.Q(acknowledged_at=None)),
+            models.Index(fields=["state", "-id"], name="alarm_state_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building_id", "source", "name"], condition=OPEN_WITH_SOURCE, name="alarm_one_open_per_source"
+            )
         ]
 
     def __str__(self) -> str:
@@ -45,3 +83,42 @@ class Alarm(models.Model):
     @property
     def is_acknowledged(self) -> bool:
         return self.acknowledged_at is not None
+
+
+class SourcedEvent(models.Model):
+    """Ids of the ``alarm.created`` events with a source already counted.
+
+    A repeat adds to an open alarm instead of a row, so its id is kept here: a redelivered
+    repeat is then skipped, not counted twice.
+    """
+
+    event_id = models.UUIDField(primary_key=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return str(self.event_id)
+
+
+class Action(models.TextChoices):
+    ACKNOWLEDGE = "acknowledge", "Acknowledged"
+    CLEAR = "clear", "Cleared"
+    RERAISE = "reraise", "Raised again"
+
+
+class JournalEntry(models.Model):
+    """One thing that happened to an alarm; written once, never changed (append-only)."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="journal")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    actor = models.CharField(max_length=150, help_text=f'Who acted, or "{SYSTEM_ACTOR}".')
+    at = models.DateTimeField(default=timezone.now)
+    from_state = models.CharField(max_length=32, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=32, choices=State.choices, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["alarm_id", "id"]
+        verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M:%S}"

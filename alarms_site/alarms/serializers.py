@@ -6,7 +6,7 @@ from datetime import datetime
 
 from rest_framework import serializers
 
-from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, Severity
+from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, JournalEntry, Severity
 from sitekit.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 from sitekit.serializers import OutputModelSerializer, QuerySerializer
 
@@ -19,7 +19,9 @@ class AlarmEventSerializer(serializers.Serializer):
     """``alarm.created``: ``{"name": str, "buildingId": int}`` as in the seed, plus optional fields.
 
     ``id`` (the event's UUID; the bridge fills it from ``Nats-Msg-Id`` when absent),
-    ``severity`` (default ``minor``) and ``occurredAt`` (ISO 8601; default: when received).
+    ``severity`` (default ``minor``), ``occurredAt`` (ISO 8601; default: when received) and
+    ``source`` (the point that raised it: while an alarm of the same building, source and name
+    is open, the event counts as a repeat of it).
     Every value that passes can be stored, so one bad event never fails a whole batch.
     """
 
@@ -28,10 +30,42 @@ class AlarmEventSerializer(serializers.Serializer):
     buildingId = StrictIntegerField(  # noqa: N815 - wire contract name
         min_value=1, max_value=MAX_BUILDING_ID, source="building_id"
     )
+    source = StrictCharField(min_length=1, max_length=200, trim_whitespace=True, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MINOR)
     occurredAt = StrictDateTimeField(  # noqa: N815 - wire name
         earliest=EARLIEST_OCCURRED_AT, required=False, source="occurred_at"
     )
+
+
+class AlarmClearedEventSerializer(serializers.Serializer):
+    """``alarm.cleared``: the condition returned to normal.
+
+    It names the alarm by ``alarmEventId`` (the id of the ``alarm.created`` event that raised
+    it), or by ``buildingId``, ``source`` and ``name`` (then the open alarm of that key).
+    ``id`` is the event's own id (the bridge fills it from ``Nats-Msg-Id`` when absent);
+    ``occurredAt`` is optional.
+    """
+
+    id = StrictUUIDField()
+    alarmEventId = StrictUUIDField(required=False, source="alarm_event_id")  # noqa: N815 - wire name
+    buildingId = StrictIntegerField(  # noqa: N815 - wire name
+        min_value=1, max_value=MAX_BUILDING_ID, source="building_id", required=False
+    )
+    source = StrictCharField(min_length=1, max_length=200, trim_whitespace=True, required=False)
+    name = StrictCharField(min_length=1, max_length=200, trim_whitespace=True, required=False)
+    occurredAt = StrictDateTimeField(  # noqa: N815 - wire name
+        earliest=EARLIEST_OCCURRED_AT, required=False, source="occurred_at"
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        """Exactly one way of naming the alarm: its raise's id, or all of building, source and name."""
+        by_key = [attrs.get(field) is not None for field in ("building_id", "source", "name")]
+        if "alarm_event_id" in attrs:
+            if any(by_key):
+                raise serializers.ValidationError("give alarmEventId or buildingId, source and name, not both")
+        elif not all(by_key):
+            raise serializers.ValidationError("give alarmEventId, or all of buildingId, source and name")
+        return attrs
 
 
 class AlarmOutputSerializer(OutputModelSerializer):
@@ -46,12 +80,17 @@ class AlarmOutputSerializer(OutputModelSerializer):
             "event_id",
             "name",
             "building_id",
+            "source",
             "severity",
+            "state",
             "occurred_at",
+            "occurrences",
+            "last_occurred_at",
             "received_at",
             "acknowledged",
             "acknowledged_at",
             "acknowledged_by",
+            "cleared_at",
         ]
         read_only_fields = fields
 
@@ -63,8 +102,23 @@ class AlarmAcknowledgementSerializer(OutputModelSerializer):
 
     class Meta:
         model = Alarm
-        fields = ["id", "acknowledged", "acknowledged_at", "acknowledged_by"]
+        fields = ["id", "state", "acknowledged", "acknowledged_at", "acknowledged_by"]
         read_only_fields = fields
+
+
+class JournalEntrySerializer(OutputModelSerializer):
+    """One entry of an alarm's journal."""
+
+    class Meta:
+        model = JournalEntry
+        fields = ["id", "action", "actor", "at", "from_state", "to_state", "note"]
+        read_only_fields = fields
+
+
+class ErrorSerializer(serializers.Serializer):
+    """``{"detail": "..."}``: why an action was refused (409)."""
+
+    detail = serializers.CharField()
 
 
 class FeedResumeSerializer(serializers.Serializer):

@@ -11,7 +11,9 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from alarms_site.alarms import live
-from alarms_site.alarms.models import Alarm
+from alarms_site.alarms.journal import journal_write
+from alarms_site.alarms.models import SYSTEM_ACTOR, Action, Alarm, State
+from alarms_site.alarms.upserts import upsert_sourced
 from sitekit.inserts import insert_new
 from sitekit.locks import hold_transaction_lock
 
@@ -49,7 +51,11 @@ def _store_batch(*, events: list[dict[str, Any]], serialized: bool) -> list[Alar
         return []
     received_at = timezone.now()
     alarms: dict[Any, Alarm] = {}
+    sourced: list[dict[str, Any]] = []
     for event in events:
+        if event.get("source"):
+            sourced.append({**event, "occurred_at": event.get("occurred_at") or received_at})
+            continue
         alarms.setdefault(
             event["id"],
             Alarm(
@@ -58,38 +64,114 @@ def _store_batch(*, events: list[dict[str, Any]], serialized: bool) -> list[Alar
                 building_id=event["building_id"],
                 severity=event["severity"],
                 occurred_at=event.get("occurred_at") or received_at,
+                last_occurred_at=event.get("occurred_at") or received_at,
                 received_at=received_at,
             ),
         )
-    # The batch is one INSERT, atomic by itself: no BEGIN and COMMIT round trips. Only the
-    # retry needs a transaction, to hold its lock.
-    with transaction.atomic() if serialized else contextlib.nullcontext():
+    # A batch without sources is one INSERT, atomic by itself: no BEGIN and COMMIT round trips.
+    # A retry needs a transaction to hold its lock; sourced raises, to journal a re-raise with them.
+    atomic = serialized or bool(sourced)
+    with transaction.atomic() if atomic else contextlib.nullcontext():
         if serialized:
             hold_transaction_lock(_INGEST_LOCK)
-        new = insert_new(Alarm, list(alarms.values()), unique_field="event_id")
+        new = insert_new(Alarm, list(alarms.values()), unique_field="event_id") if alarms else []
+        upserted = upsert_sourced(sourced, received_at=received_at)
+        if upserted.reraised:
+            journal_write(alarms=upserted.reraised, action=Action.RERAISE, actor=SYSTEM_ACTOR,
+                          from_state=State.CLEARED_UNACKNOWLEDGED, to_state=State.ACTIVE_UNACKNOWLEDGED)  # fmt: skip
+        new = sorted([*new, *upserted.opened], key=lambda alarm: alarm.pk)
         live.push_created(new)  # once committed: at once when the INSERT was the transaction
+        if upserted.repeated:
+            live.push_changed(upserted.repeated)
     if len(new) < len(events):
-        logger.info("stored %d new alarms, %d already known", len(new), len(events) - len(new))
+        logger.info("stored %d new alarms, %d repeats or already known", len(new), len(events) - len(new))
     return new
 
 
 def alarm_acknowledge(*, alarm: Alarm, by: str) -> Alarm:
-    """Acknowledge an alarm; acknowledging it again changes nothing (the first one stands)."""
-    alarm_acknowledge_many(alarm_ids=[alarm.pk], by=by)
-    alarm.refresh_from_db(fields=["acknowledged_at", "acknowledged_by"])
-    return alarm
+    """Acknowledge an alarm as ``by``; ``AlarmActionRefused`` when its state does not allow it."""
+    return alarm_transition(alarm=alarm, action=Action.ACKNOWLEDGE, actor=by)
+
+
+def alarm_acknowledge_many(*, alarm_ids: Iterable[int], by: str) -> int:
+    """Acknowledge those of the alarms not acknowledged yet; returns how many were."""
+    return len(alarm_transition_many(alarm_ids=alarm_ids, action=Action.ACKNOWLEDGE, actor=by))
+
+
+def alarm_transition(*, alarm: Alarm, action: str, actor: str, note: str = "") -> Alarm:
+    """Make one state transition on one alarm; ``AlarmActionRefused`` (409) when the state does not allow it."""
+    changed = alarm_transition_many(alarm_ids=[alarm.pk], action=action, actor=actor, note=note, strict=True)
+    return changed[0] if changed else alarm
 
 
 @transaction.atomic
-def alarm_acknowledge_many(*, alarm_ids: Iterable[int], by: str) -> int:
-    """Acknowledge the alarms not acknowledged yet; returns how many were, and tells live pages."""
-    pending = Alarm.objects.select_for_update().filter(pk__in=list(alarm_ids), acknowledged_at__isnull=True)
-    alarms = list(pending.order_by("id"))
-    if not alarms:
-        return 0
+def alarm_transition_many(
+    *, alarm_ids: Iterable[int], action: str, actor: str, note: str = "", strict: bool = False
+) -> list[Alarm]:
+    """The one place an alarm changes state: checked against ``TRANSITIONS``, journaled, pushed live.
+
+    Rows are locked first, so an acknowledgement and a clear arriving together are applied one
+    after the other, each to the state the other left. Alarms whose state does not allow
+    ``action`` are skipped, or, with ``strict``, refuse the whole call.
+    """
+    alarms = list(Alarm.objects.select_for_update().filter(pk__in=list(alarm_ids)).order_by("id"))
     now = timezone.now()
-    Alarm.objects.filter(pk__in=[alarm.pk for alarm in alarms]).update(acknowledged_at=now, acknowledged_by=by)
+    changed: list[Alarm] = []
+    by_target: dict[tuple[str, str], list[Alarm]] = {}
     for alarm in alarms:
-        alarm.acknowledged_at, alarm.acknowledged_by = now, by
-    live.push_acknowledged(alarms)
-    return len(alarms)
+        target = TRANSITIONS.get((alarm.state, action))
+        if target is None:
+            if strict:
+                raise AlarmActionRefused(f"cannot {action}: alarm {alarm.pk} is {State(alarm.state).label.lower()}")
+            continue
+        from_state, alarm.state = alarm.state, target
+        if action == Action.ACKNOWLEDGE:
+            alarm.acknowledged_at, alarm.acknowledged_by = now, actor
+        elif action == Action.CLEAR:
+            alarm.cleared_at = now
+        by_target.setdefault((from_state, target), []).append(alarm)
+        changed.append(alarm)
+    if not changed:
+        return []
+    Alarm.objects.bulk_update(changed, ["state", "acknowledged_at", "acknowledged_by", "cleared_at"])
+    for (from_state, to_state), group in by_target.items():
+        journal_write(
+            alarms=group, action=action, actor=actor, from_state=from_state, to_state=to_state, note=note, at=now
+        )
+    if action == Action.ACKNOWLEDGE:
+        live.push_acknowledged(changed)
+    else:
+        live.push_changed(changed)
+    return changed
+
+
+def alarm_clear_from_event(*, event: dict[str, Any]) -> Alarm | None:
+    """``alarm.cleared``: clear the open alarm the event names; None when it names no open alarm.
+
+    The event names the alarm by ``alarm_event_id`` (the raise's id) or by its
+    (building, source, name). A clear that finds no open alarm (its raise not stored yet, or
+    already cleared) is counted by the caller, not an error: clears repeat and arrive late.
+    """
+    if event.get("alarm_event_id"):
+        found = Alarm.objects.filter(event_id=event["alarm_event_id"])
+    else:
+        found = Alarm.objects.filter(building_id=event["building_id"], source=event["source"], name=event["name"])
+    alarm = found.filter(state__in=CLEARABLE).order_by("-id").first()
+    if alarm is None:
+        return None
+    changed = alarm_transition_many(alarm_ids=[alarm.pk], action=Action.CLEAR, actor=SYSTEM_ACTOR)
+    return changed[0] if changed else None
+
+
+class AlarmActionRefused(Exception):
+    """An action the alarm's state does not allow (the API answers 409 with this message)."""
+
+
+# (state, action) -> the state it leads to, per ISA-18.2. Anything else is refused.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (State.ACTIVE_UNACKNOWLEDGED, Action.ACKNOWLEDGE): State.ACTIVE_ACKNOWLEDGED,
+    (State.ACTIVE_UNACKNOWLEDGED, Action.CLEAR): State.CLEARED_UNACKNOWLEDGED,
+    (State.ACTIVE_ACKNOWLEDGED, Action.CLEAR): State.CLOSED,
+    (State.CLEARED_UNACKNOWLEDGED, Action.ACKNOWLEDGE): State.CLOSED,
+}
+CLEARABLE = (State.ACTIVE_UNACKNOWLEDGED, State.ACTIVE_ACKNOWLEDGED)

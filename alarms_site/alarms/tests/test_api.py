@@ -27,8 +27,9 @@ class AlarmApiTests(SignedInMixin, TestCase):
         self.assertIsNotNone(body["next"])
         self.assertEqual(
             set(body["results"][0]),
-            {"id", "event_id", "name", "building_id", "severity", "occurred_at", "received_at",
-             "acknowledged", "acknowledged_at", "acknowledged_by"},
+            {"id", "event_id", "name", "building_id", "source", "severity", "state", "occurred_at",
+             "occurrences", "last_occurred_at", "received_at", "acknowledged", "acknowledged_at",
+             "acknowledged_by", "cleared_at"},
         )  # fmt: skip
 
     def test_it_filters_by_building_severity_and_acknowledgement(self):
@@ -61,7 +62,7 @@ class AlarmApiTests(SignedInMixin, TestCase):
         self.assertEqual(self.client.get(f"/api/alarms/{alarm.pk}/").json()["event_id"], str(alarm.event_id))
         self.assertEqual(self.client.get("/api/alarms/999999/").status_code, 404)
 
-    def test_it_acknowledges_an_alarm_once_in_the_name_of_the_signed_in_user(self):
+    def test_it_acknowledges_an_alarm_once_in_the_name_of_the_signed_in_user_and_409s_the_second(self):
         [alarm] = stored_alarms(1)
         other = sign_in_with_token(APIClient(), user_with_permissions("joe", "alarms.change_alarm"))
 
@@ -71,8 +72,31 @@ class AlarmApiTests(SignedInMixin, TestCase):
         self.assertEqual(first.status_code, 200)
         self.assertIs(first.json()["acknowledged"], True)
         self.assertEqual(first.json()["acknowledged_by"], "operator")  # a name in the body is not trusted
-        self.assertEqual(again.json()["acknowledged_by"], "operator")
-        self.assertEqual(again.json()["acknowledged_at"], first.json()["acknowledged_at"])
+        self.assertEqual(first.json()["state"], "active_acknowledged")
+        self.assertEqual(again.status_code, 409)
+        self.assertEqual(again.json(), {"detail": f"cannot acknowledge: alarm {alarm.pk} is active, acknowledged"})
+        self.assertEqual(Alarm.objects.get(pk=alarm.pk).acknowledged_by, "operator")
+
+    def test_it_shows_an_alarms_journal_oldest_first(self):
+        [alarm] = stored_alarms(1)
+        self.client.post(f"/api/alarms/{alarm.pk}/acknowledge/")
+
+        journal = self.client.get(f"/api/alarms/{alarm.pk}/journal/").json()
+
+        self.assertEqual(
+            [(entry["action"], entry["actor"], entry["from_state"], entry["to_state"]) for entry in journal],
+            [("acknowledge", "operator", "active_unacknowledged", "active_acknowledged")],
+        )
+        self.assertEqual(set(journal[0]), {"id", "action", "actor", "at", "from_state", "to_state", "note"})
+
+    def test_it_filters_by_state(self):
+        alarms = stored_alarms(2)
+        services.alarm_acknowledge(alarm=alarms[0], by="jane")
+
+        response = self.client.get("/api/alarms/?state=active_acknowledged")
+
+        self.assertEqual([a["id"] for a in response.json()["results"]], [alarms[0].pk])
+        self.assertEqual(self.client.get("/api/alarms/?state=sleeping").status_code, 400)
 
     def test_it_answers_404_when_acknowledging_an_unknown_alarm(self):
         self.assertEqual(self.client.post("/api/alarms/999999/acknowledge/").status_code, 404)

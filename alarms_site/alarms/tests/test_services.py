@@ -54,8 +54,9 @@ class StoreBatchTests(TestCase):
         self.assertEqual(subject, "test.alarms.live.created")
         self.assertEqual([alarm["name"] for alarm in alarms], ["New"])
         self.assertEqual(set(alarms[0]), {
-            "id", "event_id", "name", "building_id", "severity", "occurred_at", "received_at",
-            "acknowledged", "acknowledged_at", "acknowledged_by",
+            "id", "event_id", "name", "building_id", "source", "severity", "state", "occurred_at",
+            "occurrences", "last_occurred_at", "received_at", "acknowledged", "acknowledged_at",
+            "acknowledged_by", "cleared_at",
         })  # fmt: skip
 
     def test_it_pushes_nothing_when_every_event_is_a_duplicate(self):
@@ -90,13 +91,17 @@ class AcknowledgeTests(TestCase):
         self.assertEqual(alarms[0]["id"], alarm.pk)
         self.assertIs(alarms[0]["acknowledged"], True)
 
-    def test_it_keeps_the_first_acknowledgement(self):
+    def test_it_refuses_a_second_acknowledgement_and_keeps_the_first(self):
         [alarm] = stored_alarms(1)
         first = services.alarm_acknowledge(alarm=alarm, by="jane")
 
-        with self.captureOnCommitCallbacks(execute=False) as callbacks:
-            second = services.alarm_acknowledge(alarm=Alarm.objects.get(pk=alarm.pk), by="joe")
+        with (
+            self.captureOnCommitCallbacks(execute=False) as callbacks,
+            self.assertRaisesMessage(services.AlarmActionRefused, "is active, acknowledged"),
+        ):
+            services.alarm_acknowledge(alarm=Alarm.objects.get(pk=alarm.pk), by="joe")
 
+        second = Alarm.objects.get(pk=alarm.pk)
         self.assertEqual((second.acknowledged_by, second.acknowledged_at), ("jane", first.acknowledged_at))
         self.assertEqual(callbacks, [])
 

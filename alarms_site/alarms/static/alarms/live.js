@@ -54,7 +54,26 @@
     return row;
   }
 
+  const STATE_LABELS = {
+    active_unacknowledged: "Active",
+    active_acknowledged: "Active, acknowledged",
+    cleared_unacknowledged: "Cleared, unacknowledged",
+    closed: "Closed",
+  };
+
+  function renderState(row, alarm) {
+    const state = row.querySelector(".alarm__state");
+    state.textContent = STATE_LABELS[alarm.state] || alarm.state;
+    state.dataset.state = alarm.state;
+    for (const name of Object.keys(STATE_LABELS)) row.classList.toggle(`alarm--${name}`, alarm.state === name);
+    const repeats = row.querySelector(".alarm__occurrences");
+    repeats.hidden = !(alarm.occurrences > 1);
+    repeats.textContent = `×${alarm.occurrences}`;
+    repeats.title = alarm.last_occurred_at ? `Last raised ${new Date(alarm.last_occurred_at).toLocaleString()}` : "";
+  }
+
   function renderStatus(row, alarm) {
+    renderState(row, alarm);
     const button = row.querySelector(".button");
     const done = row.querySelector(".acknowledged");
     row.classList.toggle("alarm--done", alarm.acknowledged);
@@ -91,7 +110,7 @@
   function addAlarms(alarms, { fresh }) {
     for (const alarm of [...alarms].sort((a, b) => b.id - a.id)) {
       if (entries.has(alarm.id)) {
-        applyAcknowledgement(alarm);
+        applyChange(alarm);
         continue;
       }
       if (entries.size >= WINDOW && alarm.id < oldestShownId()) continue; // would fall off at once
@@ -112,10 +131,21 @@
     const entry = entries.get(update.id);
     if (!entry || !update.acknowledged || entry.alarm.acknowledged) return;
     Object.assign(entry.alarm, {
+      state: update.state || entry.alarm.state,
       acknowledged: true,
       acknowledged_at: update.acknowledged_at,
       acknowledged_by: update.acknowledged_by,
     });
+    renderStatus(entry.row, entry.alarm);
+  }
+
+  // A whole alarm that changed (cleared, repeated, raised again, or a catch-up copy). An
+  // acknowledgement never goes back: an older copy arriving late must not undo one shown.
+  function applyChange(update) {
+    const entry = entries.get(update.id);
+    if (!entry) return;
+    if (entry.alarm.acknowledged && !update.acknowledged) return;
+    Object.assign(entry.alarm, update);
     renderStatus(entry.row, entry.alarm);
   }
 
@@ -224,6 +254,10 @@
         break;
       case "acknowledged":
         frame.alarms.forEach(applyAcknowledgement);
+        refreshCounts();
+        break;
+      case "changed":
+        frame.alarms.forEach(applyChange);
         refreshCounts();
         break;
       case "error":
