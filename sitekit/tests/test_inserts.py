@@ -34,3 +34,15 @@ class InsertNewTests(TestCase):
         self.assertEqual(OutboxMessage.objects.count(), 2)
         self.assertEqual(OutboxMessage.objects.get(key="known").subject, "first")
         self.assertEqual(insert_new(OutboxMessage, [], unique_field="key"), [])
+
+    def test_it_stores_columns_it_leaves_out_or_prepares_once_as_given(self):
+        shared = timezone.now()
+        rows = [OutboxMessage(subject="s", payload={"n": n}, key=f"k{n}", next_attempt_at=shared) for n in range(3)]
+
+        inserted = insert_new(OutboxMessage, rows, unique_field="key")
+
+        stored = list(OutboxMessage.objects.order_by("id"))
+        self.assertEqual([row.pk for row in inserted], [row.pk for row in stored])
+        self.assertEqual({row.next_attempt_at for row in stored}, {shared})  # one value, prepared once
+        self.assertEqual([row.payload for row in stored], [{"n": 0}, {"n": 1}, {"n": 2}])  # unhashable values
+        self.assertEqual({(row.delivered_at, row.failed_at) for row in stored}, {(None, None)})  # left out: NULL
