@@ -46,3 +46,5 @@ ALARMS_LIVE_SEND_BUFFER = env_int("ALARMS_LIVE_SEND_BUFFER", 1024 * 1024, minimu
 SPECTACULAR_SETTINGS = spectacular_settings(
     "Alarms API", "Alarms received as alarm.created events over NATS JetStream, and their acknowledgement."
 )
+# The alarm state's choices serve three fields (state, from_state, to_state): one enum name.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"AlarmStateEnum": "alarms_site.alarms.models.State"}

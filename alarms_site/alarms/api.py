@@ -62,7 +62,7 @@ class AlarmViewSet(QuickRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return Response(AlarmOutputSerializer(alarm).data)
 
     @extend_schema(responses=JournalEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])  # the whole journal
     def journal(self, request: Request, pk: str | None = None) -> Response:
         """What happened to the alarm, oldest first: every transition, who made it and when."""
         alarm = self.get_object()
