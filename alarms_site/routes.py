@@ -4,7 +4,7 @@ from django.conf import settings
 
 from alarms_site.alarms import handlers
 from alarms_site.alarms.serializers import AlarmClearedEventSerializer, AlarmEventSerializer
-from bridge.routes import Event, Publish, RouteTable
+from bridge.routes import Event, Every, Publish, RouteTable
 
 ROUTES = RouteTable(
     service="alarms",
@@ -47,7 +47,15 @@ ROUTES = RouteTable(
         ),
         Publish(
             f"{settings.ALARMS_LIVE_SUBJECT}.changed",
-            "Core NATS, after commit: whole alarms just cleared, repeated or raised again (live pages).",
+            "Core NATS, after commit: whole alarms changed otherwise (cleared, shelved, assigned...; live pages).",
         ),
+    ],
+    schedules=[
+        Every(
+            name="alarm-shelves",
+            seconds=settings.ALARMS_SHELVE_CHECK_SECONDS,
+            handler=handlers.shelves_expire,
+            description="Ends the timed shelves whose time is up (the end is stored, so it survives restarts).",
+        )
     ],
 )

@@ -2,7 +2,7 @@
 
 from bridge.settings import *  # noqa: F403
 from bridge.settings import BRIDGE_APPS
-from sitekit.env import env_int, env_str
+from sitekit.env import env_bool, env_int, env_mapping, env_str
 from sitekit.settings_base import *  # noqa: F403
 from sitekit.settings_base import BASE_APPS, database_from_env, spectacular_settings
 
@@ -42,6 +42,29 @@ ALARMS_LIVE_MAX_SOCKETS = env_int("ALARMS_LIVE_MAX_SOCKETS", 1000, minimum=1)
 # Bytes a live socket may have waiting unsent (a client that stopped reading) before daphne
 # drops it; the page then reconnects and catches up from the database.
 ALARMS_LIVE_SEND_BUFFER = env_int("ALARMS_LIVE_SEND_BUFFER", 1024 * 1024, minimum=64 * 1024)
+
+# The operator's rules (ISA-18.2 / EEMUA 191); every figure can be set per deployment.
+# Priority of each severity: "high", "medium" or "low" (the 5/15/80 % guideline's three).
+ALARMS_PRIORITY_BY_SEVERITY = env_mapping(
+    "ALARMS_PRIORITY_BY_SEVERITY",
+    {"critical": "high", "major": "medium", "minor": "low", "warning": "low", "info": "low"},
+    values=("high", "medium", "low"),
+)
+# The longest a timed shelve may last, in minutes (8 h), and how often expired shelves are ended.
+ALARMS_SHELVE_MAX_MINUTES = env_int("ALARMS_SHELVE_MAX_MINUTES", 8 * 60, minimum=1)
+ALARMS_SHELVE_CHECK_SECONDS = env_int("ALARMS_SHELVE_CHECK_SECONDS", 5, minimum=1)
+# Chattering: this many raise/clear transitions of one alarm within the window marks it;
+# with ALARMS_CHATTER_AUTO_SHELVE it is also shelved until it clears (journaled).
+ALARMS_CHATTER_TRANSITIONS = env_int("ALARMS_CHATTER_TRANSITIONS", 3, minimum=2)
+ALARMS_CHATTER_WINDOW_SECONDS = env_int("ALARMS_CHATTER_WINDOW_SECONDS", 60, minimum=1)
+ALARMS_CHATTER_AUTO_SHELVE = env_bool("ALARMS_CHATTER_AUTO_SHELVE", False)
+# Flood: starts when more than START alarms are annunciated within WINDOW minutes, ends when a
+# window of that length has fewer than END.
+ALARMS_FLOOD_START = env_int("ALARMS_FLOOD_START", 10, minimum=1)
+ALARMS_FLOOD_END = env_int("ALARMS_FLOOD_END", 5, minimum=1)
+ALARMS_FLOOD_WINDOW_MINUTES = env_int("ALARMS_FLOOD_WINDOW_MINUTES", 10, minimum=1)
+# An alarm open longer than this is "standing" (hours).
+ALARMS_STANDING_HOURS = env_int("ALARMS_STANDING_HOURS", 24, minimum=1)
 
 SPECTACULAR_SETTINGS = spectacular_settings(
     "Alarms API", "Alarms received as alarm.created events over NATS JetStream, and their acknowledgement."

@@ -26,6 +26,9 @@ BATCH_SIZE = Histogram(
     "bridge_batch_size", "Messages per handler call.", ["subject"], buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)
 )
 OUTBOX_BACKLOG = Gauge("bridge_outbox_backlog", "Outbox messages waiting to be delivered.")
+SCHEDULED_RUNS = Counter(
+    "bridge_scheduled_runs_total", "Runs of scheduled handlers, by result.", ["schedule", "result"]
+)
 
 
 def serve_metrics(port: int) -> None:

@@ -129,13 +129,43 @@ class Publish:
     description: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Every:
+    """A handler the bridge runs on a schedule: at start, then every ``seconds`` (e.g. ending timed shelves).
+
+    Whatever it acts on must be in the database, not in the process: every replica runs it,
+    so it must be safe to run twice at once, and a deadline that passed while every process
+    was down is then acted on at the next start. A run that fails is logged and counted; the
+    next runs at its time.
+    """
+
+    name: str
+    seconds: float
+    handler: Callable[[], Any]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ImproperlyConfigured(f"schedule name {self.name!r} must be letters, digits, - or _")
+        if self.seconds <= 0:
+            raise ImproperlyConfigured(f"schedule {self.name}: seconds must be more than 0, not {self.seconds}")
+
+
 Route = Reply | Event | Outbox | Publish
 
 
 class RouteTable:
-    """The validated routes of one site, served by one micro service name."""
+    """The validated routes of one site, served by one micro service name, and its scheduled handlers."""
 
-    def __init__(self, *, service: str, version: str, routes: Sequence[Route], description: str = ""):
+    def __init__(
+        self,
+        *,
+        service: str,
+        version: str,
+        routes: Sequence[Route],
+        description: str = "",
+        schedules: Sequence[Every] = (),
+    ):
         if not _NAME.match(service):
             raise ImproperlyConfigured(f"service name {service!r} must be letters, digits, - or _")
         seen: set[tuple[type, str]] = set()
@@ -157,6 +187,10 @@ class RouteTable:
         self.version = version
         self.description = description
         self.routes = tuple(routes)
+        names = [schedule.name for schedule in schedules]
+        if len(set(names)) < len(names):
+            raise ImproperlyConfigured(f"a schedule name is given twice in {service}: {', '.join(names)}")
+        self.schedules = tuple(schedules)
 
     def of_kind(self, kind: type) -> list[Any]:
         """The routes of one kind (``Reply``, ``Event``, ``Outbox`` or ``Publish``)."""

@@ -28,6 +28,7 @@ from bridge.dispatch import with_django_db
 from bridge.events import EventConsumer
 from bridge.outbox.relay import OutboxRelay
 from bridge.routes import Event, Outbox, Reply, RouteTable
+from bridge.schedules import Schedule
 from natswire.connection import connect
 from natswire.shutdown import on_stop_signals
 
@@ -120,6 +121,8 @@ class Bridge:
             if self.table.of_kind(Outbox):
                 relay = OutboxRelay(self.table, nc=nc, runtime=self)
                 workers.append(asyncio.create_task(relay.run(), name="outbox relay"))
+            for every in self.table.schedules:
+                workers.append(asyncio.create_task(Schedule(every, runtime=self).run(), name=f"every {every.name}"))
             logger.info("%s serving %s", self.name, ", ".join(r.subject for r in self.table.routes))
             if ready is not None:
                 ready()

@@ -78,3 +78,25 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={raw!r} must be one of {', '.join(choices)}")
     return value
+
+
+def env_mapping(name: str, default: dict[str, str], *, values: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Return ``key=value,key=value`` as a dict over ``default``'s keys; a key not given keeps its default.
+
+    An unknown key, a value outside ``values`` or a malformed item is an error, so a typo
+    never silently leaves the default in place.
+    """
+    raw = os.environ.get(name)
+    mapping = dict(default)
+    if raw is None:
+        return mapping
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key, sep, value = (text.strip() for text in item.partition("="))
+        if not sep or key not in default:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not one of {', '.join(default)} = a value")
+        if values is not None and value not in values:
+            raise ImproperlyConfigured(f"{name}: {key}={value!r} must be one of {', '.join(values)}")
+        mapping[key] = value
+    return mapping

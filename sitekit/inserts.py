@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, models, router, transaction
+from django.db.models.expressions import DatabaseDefault, Expression
 
 M = TypeVar("M", bound=models.Model)
 
@@ -50,16 +51,17 @@ def insert_new(model: type[M], objects: Sequence[M], *, unique_field: str) -> li
 def _columns(meta: Any, objects: Sequence[M], connection: Any) -> tuple[list[Any], list[list[Any]]]:
     """The columns to send and each one's prepared values, in the order of ``objects``.
 
-    A nullable column that is NULL in every row is left out (the database stores NULL), and a
-    value shared by many rows (one batch's receipt time) is prepared once: preparing values in
-    Python, a datetime's especially, is most of the cost of a batch.
+    A column the database fills by itself is left out: one NULL in every row, or its plain
+    ``db_default`` in every row. A value shared by many rows (one batch's receipt time) is
+    prepared once: preparing values in Python, a datetime's especially, is most of the cost
+    of a batch.
     """
     fields, params = [], []
     for field in meta.concrete_fields:
         if field.primary_key:
             continue
         raw = [field.pre_save(obj, True) for obj in objects]
-        if field.null and not field.has_db_default() and all(value is None for value in raw):
+        if _database_fills(field, raw):
             continue
         prepared: dict[tuple[type, Any], Any] = {}
         column = []
@@ -74,6 +76,21 @@ def _columns(meta: Any, objects: Sequence[M], connection: Any) -> tuple[list[Any
         fields.append(field)
         params.append(column)
     return fields, params
+
+
+def _database_fills(field: Any, raw: list[Any]) -> bool:
+    """Whether leaving ``field`` out of the INSERT stores exactly ``raw`` in every row."""
+    if field.has_db_default():
+        default = field.db_default
+        if isinstance(default, Expression):
+            return all(isinstance(value, DatabaseDefault) for value in raw)
+        return all(isinstance(value, DatabaseDefault) or _same(value, default) for value in raw)
+    return field.null and all(value is None for value in raw)
+
+
+def _same(value: Any, default: Any) -> bool:
+    """Equal, and not merely as ``True == 1`` is."""
+    return isinstance(value, bool) == isinstance(default, bool) and value == default
 
 
 def _insert_new_then_read(model: type[M], objects: Sequence[M], *, unique_field: str, using: str) -> list[M]:

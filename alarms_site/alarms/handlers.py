@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alarms_site.alarms import metrics, services
+from alarms_site.alarms import metrics, services, shelving
 
 
 def alarms_created(payloads: list[dict[str, Any]]) -> None:
@@ -17,3 +17,8 @@ def alarms_cleared(payloads: list[dict[str, Any]]) -> None:
     for payload in payloads:
         if services.alarm_clear_from_event(event=payload) is None:
             metrics.CLEARS_UNMATCHED.inc()
+
+
+def shelves_expire() -> None:
+    """Every few seconds: end the timed shelves whose time is up."""
+    shelving.alarm_shelves_expire()

@@ -2,6 +2,9 @@
 
 An alarm's ``state`` follows ISA-18.2: it is raised ``active_unacknowledged``; an
 acknowledgement and a clear (the condition back to normal), in either order, close it.
+Apart from the state, an operator may shelve an alarm (it stops being annunciated for a
+while, or until it clears), assign it and comment on it; a building taken out of service
+has its alarms stored and counted but not annunciated. Every change is journaled.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+from alarms_site.alarms.priorities import priority_of
 
 # building_id is a PostgreSQL ``integer``: anything larger must be refused at validation,
 # or one bad event would fail its whole batch on insert, again and again.
@@ -58,8 +63,38 @@ class Alarm(models.Model):
     last_occurred_at = models.DateTimeField(null=True, blank=True, help_text="The latest raise's occurredAt.")
     received_at = models.DateTimeField(default=timezone.now, help_text="When this service stored it.")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.CharField(max_length=150, blank=True)
+    acknowledged_by = models.CharField(max_length=150, blank=True, default="", db_default="")
     cleared_at = models.DateTimeField(null=True, blank=True, help_text="When the condition last returned to normal.")
+    # Every column below has a database default, so ingest sends none of them (sitekit.inserts).
+    shelved_at = models.DateTimeField(null=True, blank=True, help_text="Set while the alarm is shelved.")
+    shelved_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a timed shelve ends by itself; empty for a one-shot shelve (until it clears).",
+    )
+    shelved_by = models.CharField(max_length=150, blank=True, default="", db_default="")
+    shelve_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
+    assignee = models.CharField(
+        max_length=150,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Username of the alarms-site user it is assigned to.",
+    )
+    comments = models.PositiveIntegerField(default=0, db_default=0, help_text="Comments in its journal.")
+    out_of_service = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Its building is out of service: stored and counted, not annunciated.",
+    )
+    annunciated = models.BooleanField(
+        default=True,
+        db_default=True,
+        help_text="Shown to operators when raised (not raised out of service); for the KPIs.",
+    )
+    chattering = models.BooleanField(
+        default=False, db_default=False, help_text="It went on and off too often (ALARMS_CHATTER_*)."
+    )
 
     class Meta:
         # Ids follow commit order (see services.alarm_store_batch), so this is "newest first".
@@ -70,7 +105,11 @@ class Alarm(models.Model):
             models.Index(fields=["received_at"], name="alarm_received_idx"),
             models.Index(fields=["-id"], name="alarm_unacknowledged_idx", condition=models.Q(acknowledged_at=None)),
             models.Index(fields=["state", "-id"], name="alarm_state_idx"),
+            models.Index(
+                fields=["shelved_until"], name="alarm_shelve_ends_idx", condition=models.Q(shelved_until__isnull=False)
+            ),
         ]
+        permissions = [("shelve_alarm", "Can shelve and unshelve alarms (a supervisor's right)")]
         constraints = [
             models.UniqueConstraint(
                 fields=["building_id", "source", "name"], condition=OPEN_WITH_SOURCE, name="alarm_one_open_per_source"
@@ -83,6 +122,20 @@ class Alarm(models.Model):
     @property
     def is_acknowledged(self) -> bool:
         return self.acknowledged_at is not None
+
+    @property
+    def priority(self) -> str:
+        """From the severity, by ``ALARMS_PRIORITY_BY_SEVERITY`` (not stored: a change applies to every alarm)."""
+        return priority_of(self.severity)
+
+    @property
+    def is_shelved(self) -> bool:
+        return self.shelved_at is not None
+
+    @property
+    def is_annunciated_now(self) -> bool:
+        """Whether the live page's main list shows it: open, not shelved, its building in service."""
+        return self.state != State.CLOSED and not self.is_shelved and not self.out_of_service
 
 
 class SourcedEvent(models.Model):
@@ -103,6 +156,14 @@ class Action(models.TextChoices):
     ACKNOWLEDGE = "acknowledge", "Acknowledged"
     CLEAR = "clear", "Cleared"
     RERAISE = "reraise", "Raised again"
+    SHELVE = "shelve", "Shelved"
+    UNSHELVE = "unshelve", "Unshelved"
+    ASSIGN = "assign", "Assigned"
+    UNASSIGN = "unassign", "Unassigned"
+    COMMENT = "comment", "Commented"
+    OUT_OF_SERVICE = "out_of_service", "Building out of service"
+    RETURN_TO_SERVICE = "return_to_service", "Building back in service"
+    CHATTERING = "chattering", "Marked chattering"
 
 
 class JournalEntry(models.Model):
@@ -122,3 +183,22 @@ class JournalEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class OutOfService(models.Model):
+    """A building taken out of service: its alarms are stored and counted, not annunciated."""
+
+    building_id = models.PositiveIntegerField(
+        primary_key=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_BUILDING_ID)]
+    )
+    since = models.DateTimeField(default=timezone.now)
+    by = models.CharField(max_length=150, help_text=f'Who took it out of service, or "{SYSTEM_ACTOR}".')
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["building_id"]
+        verbose_name = "building out of service"
+        verbose_name_plural = "buildings out of service"
+
+    def __str__(self) -> str:
+        return f"building {self.building_id} out of service since {self.since:%Y-%m-%d %H:%M}"

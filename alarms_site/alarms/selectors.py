@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
-from alarms_site.alarms.models import Alarm, Severity
+from alarms_site.alarms.models import Alarm, Severity, State
+from alarms_site.alarms.priorities import priority_rank
 
 # How late a live message may arrive after a newer one. Alarms are published right after
 # their commit (with a 5 s timeout), but two replicas' messages can overtake each other, and
@@ -19,9 +20,30 @@ from alarms_site.alarms.models import Alarm, Severity
 REPLAY_MARGIN = timedelta(seconds=10)
 
 
+ORDERS = ("newest", "priority")
+# Waiting for an operator: the states an acknowledgement moves on.
+UNACKNOWLEDGED = (State.ACTIVE_UNACKNOWLEDGED, State.CLEARED_UNACKNOWLEDGED)
+
+
 def alarm_list() -> QuerySet[Alarm]:
     """All alarms, newest first."""
     return Alarm.objects.all()
+
+
+def alarm_ordered(queryset: QuerySet[Alarm], *, order: str) -> QuerySet[Alarm]:
+    """``newest`` first, or by ``priority``: unacknowledged first, highest priority first, then newest.
+
+    The priority order is what an operator needs at the top in a flood: a critical alarm
+    waiting for someone, not the latest minor one.
+    """
+    if order == "newest":
+        return queryset.order_by("-id")
+    waiting = Case(When(state__in=UNACKNOWLEDGED, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return queryset.alias(waiting=waiting, rank=priority_rank()).order_by("waiting", "rank", "-id")
+
+
+# What the live page's main list shows: open, not shelved, building in service.
+ANNUNCIATED_NOW = Q(shelved_at__isnull=True, out_of_service=False) & ~Q(state=State.CLOSED)
 
 
 def alarm_latest(*, limit: int) -> list[Alarm]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, JournalEntry, Severity
+from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, JournalEntry, OutOfService, Severity
+from alarms_site.alarms.priorities import Priority
 from sitekit.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 from sitekit.serializers import OutputModelSerializer, QuerySerializer
 
@@ -72,6 +75,10 @@ class AlarmOutputSerializer(OutputModelSerializer):
     """An alarm as the REST API and the live page show it."""
 
     acknowledged = serializers.BooleanField(source="is_acknowledged", read_only=True)
+    priority = serializers.ChoiceField(
+        choices=Priority.choices, read_only=True, help_text="From the severity, by ALARMS_PRIORITY_BY_SEVERITY."
+    )
+    shelved = serializers.BooleanField(source="is_shelved", read_only=True)
 
     class Meta:
         model = Alarm
@@ -82,6 +89,7 @@ class AlarmOutputSerializer(OutputModelSerializer):
             "building_id",
             "source",
             "severity",
+            "priority",
             "state",
             "occurred_at",
             "occurrences",
@@ -91,6 +99,16 @@ class AlarmOutputSerializer(OutputModelSerializer):
             "acknowledged_at",
             "acknowledged_by",
             "cleared_at",
+            "shelved",
+            "shelved_at",
+            "shelved_until",
+            "shelved_by",
+            "shelve_reason",
+            "assignee",
+            "comments",
+            "out_of_service",
+            "annunciated",
+            "chattering",
         ]
         read_only_fields = fields
 
@@ -113,6 +131,59 @@ class JournalEntrySerializer(OutputModelSerializer):
         model = JournalEntry
         fields = ["id", "action", "actor", "at", "from_state", "to_state", "note"]
         read_only_fields = fields
+
+
+class ShelveSerializer(serializers.Serializer):
+    """``POST .../shelve/``: a reason, and either ``minutes`` (a timed shelve) or ``until_cleared``: true (one-shot)."""
+
+    reason = StrictCharField(min_length=1, max_length=500, trim_whitespace=True)
+    minutes = StrictIntegerField(
+        min_value=1, required=False, help_text="At most ALARMS_SHELVE_MAX_MINUTES (480 by default)."
+    )
+    until_cleared = serializers.BooleanField(
+        required=False, help_text="true: shelved until the alarm clears (one-shot)."
+    )
+
+    def validate_minutes(self, minutes: int) -> int:
+        if minutes > settings.ALARMS_SHELVE_MAX_MINUTES:
+            raise serializers.ValidationError(
+                f"Ensure this value is less than or equal to {settings.ALARMS_SHELVE_MAX_MINUTES}."
+            )
+        return minutes
+
+    def validate(self, attrs: dict) -> dict:
+        """Exactly one of ``minutes`` and ``until_cleared: true``."""
+        if ("minutes" in attrs) == bool(attrs.get("until_cleared")):
+            raise serializers.ValidationError(
+                "give minutes (a timed shelve) or until_cleared: true (one-shot), one of them"
+            )
+        return attrs
+
+
+class AssignSerializer(serializers.Serializer):
+    """``POST .../assign/``: the username of an active user of the alarms site."""
+
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
+    )
+
+
+class CommentSerializer(serializers.Serializer):
+    """``POST .../comment/``: the text, kept in the alarm's journal."""
+
+    text = StrictCharField(min_length=1, max_length=2000, trim_whitespace=True)
+
+
+class OutOfServiceSerializer(serializers.ModelSerializer):
+    """A building out of service; ``POST /api/out-of-service/`` takes ``building_id`` and ``reason``."""
+
+    building_id = StrictIntegerField(min_value=1, max_value=MAX_BUILDING_ID)
+    reason = StrictCharField(min_length=1, max_length=500, trim_whitespace=True)
+
+    class Meta:
+        model = OutOfService
+        fields = ["building_id", "since", "by", "reason"]
+        read_only_fields = ["since", "by"]
 
 
 class ErrorSerializer(serializers.Serializer):

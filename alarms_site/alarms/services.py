@@ -1,18 +1,23 @@
-"""Writes on alarms: storing a batch of events exactly once, and acknowledging."""
+"""Writes on alarms: storing a batch of events exactly once, and the state transitions."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from alarms_site.alarms import live
+from alarms_site.alarms.changes import SHELVE_FIELDS, Change, FollowUp, change_alarms
+from alarms_site.alarms.chattering import chattering_mark
 from alarms_site.alarms.journal import journal_write
 from alarms_site.alarms.models import SYSTEM_ACTOR, Action, Alarm, State
+from alarms_site.alarms.outofservice import buildings_out_of_service
+from alarms_site.alarms.shelving import shelve_ends_with
 from alarms_site.alarms.upserts import upsert_sourced
 from sitekit.inserts import insert_new
 from sitekit.locks import hold_transaction_lock
@@ -50,12 +55,14 @@ def _store_batch(*, events: list[dict[str, Any]], serialized: bool) -> list[Alar
     if not events:
         return []
     received_at = timezone.now()
+    out_of_service = buildings_out_of_service()  # one small query: few buildings are
     alarms: dict[Any, Alarm] = {}
     sourced: list[dict[str, Any]] = []
     for event in events:
         if event.get("source"):
             sourced.append({**event, "occurred_at": event.get("occurred_at") or received_at})
             continue
+        suppressed = event["building_id"] in out_of_service
         alarms.setdefault(
             event["id"],
             Alarm(
@@ -66,6 +73,8 @@ def _store_batch(*, events: list[dict[str, Any]], serialized: bool) -> list[Alar
                 occurred_at=event.get("occurred_at") or received_at,
                 last_occurred_at=event.get("occurred_at") or received_at,
                 received_at=received_at,
+                out_of_service=suppressed,
+                annunciated=not suppressed,
             ),
         )
     # A batch without sources is one INSERT, atomic by itself: no BEGIN and COMMIT round trips.
@@ -75,7 +84,7 @@ def _store_batch(*, events: list[dict[str, Any]], serialized: bool) -> list[Alar
         if serialized:
             hold_transaction_lock(_INGEST_LOCK)
         new = insert_new(Alarm, list(alarms.values()), unique_field="event_id") if alarms else []
-        upserted = upsert_sourced(sourced, received_at=received_at)
+        upserted = upsert_sourced(sourced, received_at=received_at, out_of_service=out_of_service)
         if upserted.reraised:
             journal_write(alarms=upserted.reraised, action=Action.RERAISE, actor=SYSTEM_ACTOR,
                           from_state=State.CLEARED_UNACKNOWLEDGED, to_state=State.ACTIVE_UNACKNOWLEDGED)  # fmt: skip
@@ -83,6 +92,8 @@ def _store_batch(*, events: list[dict[str, Any]], serialized: bool) -> list[Alar
         live.push_created(new)  # once committed: at once when the INSERT was the transaction
         if upserted.repeated:
             live.push_changed(upserted.repeated)
+        if upserted.reraised:
+            chattering_mark(upserted.reraised)
     if len(new) < len(events):
         logger.info("stored %d new alarms, %d repeats or already known", len(new), len(events) - len(new))
     return new
@@ -110,38 +121,35 @@ def alarm_transition_many(
 ) -> list[Alarm]:
     """The one place an alarm changes state: checked against ``TRANSITIONS``, journaled, pushed live.
 
-    Rows are locked first, so an acknowledgement and a clear arriving together are applied one
-    after the other, each to the state the other left. Alarms whose state does not allow
-    ``action`` are skipped, or, with ``strict``, refuse the whole call.
+    An acknowledgement and a clear arriving together are applied one after the other, each
+    to the state the other left. Alarms whose state does not allow ``action`` are skipped,
+    or, with ``strict``, refuse the whole call. A clear ends a one-shot shelve, and closing
+    ends any shelve; a clear may show the alarm is chattering.
     """
-    alarms = list(Alarm.objects.select_for_update().filter(pk__in=list(alarm_ids)).order_by("id"))
-    now = timezone.now()
-    changed: list[Alarm] = []
-    by_target: dict[tuple[str, str], list[Alarm]] = {}
-    for alarm in alarms:
-        target = TRANSITIONS.get((alarm.state, action))
-        if target is None:
-            if strict:
-                raise AlarmActionRefused(f"cannot {action}: alarm {alarm.pk} is {State(alarm.state).label.lower()}")
-            continue
-        from_state, alarm.state = alarm.state, target
+
+    def refuse(alarm: Alarm) -> str | None:
+        return None if (alarm.state, action) in TRANSITIONS else f"is {State(alarm.state).label.lower()}"
+
+    def apply(alarm: Alarm, now: datetime) -> list[FollowUp]:
+        alarm.state = TRANSITIONS[(alarm.state, action)]
         if action == Action.ACKNOWLEDGE:
             alarm.acknowledged_at, alarm.acknowledged_by = now, actor
         elif action == Action.CLEAR:
             alarm.cleared_at = now
-        by_target.setdefault((from_state, target), []).append(alarm)
-        changed.append(alarm)
-    if not changed:
-        return []
-    Alarm.objects.bulk_update(changed, ["state", "acknowledged_at", "acknowledged_by", "cleared_at"])
-    for (from_state, to_state), group in by_target.items():
-        journal_write(
-            alarms=group, action=action, actor=actor, from_state=from_state, to_state=to_state, note=note, at=now
-        )
-    if action == Action.ACKNOWLEDGE:
-        live.push_acknowledged(changed)
-    else:
-        live.push_changed(changed)
+        return shelve_ends_with(alarm, action=action)
+
+    change = Change(
+        action=action,
+        actor=actor,
+        note=note,
+        refuse=refuse,
+        apply=apply,
+        fields=("state", "acknowledged_at", "acknowledged_by", "cleared_at", *SHELVE_FIELDS),
+        push=live.push_acknowledged if action == Action.ACKNOWLEDGE else live.push_changed,
+    )
+    changed = change_alarms(alarm_ids=alarm_ids, change=change, strict=strict)
+    if action == Action.CLEAR:
+        chattering_mark(changed)
     return changed
 
 
@@ -161,10 +169,6 @@ def alarm_clear_from_event(*, event: dict[str, Any]) -> Alarm | None:
         return None
     changed = alarm_transition_many(alarm_ids=[alarm.pk], action=Action.CLEAR, actor=SYSTEM_ACTOR)
     return changed[0] if changed else None
-
-
-class AlarmActionRefused(Exception):
-    """An action the alarm's state does not allow (the API answers 409 with this message)."""
 
 
 # (state, action) -> the state it leads to, per ISA-18.2. Anything else is refused.

@@ -41,9 +41,9 @@ WITH batch AS (
 )
 INSERT INTO {Alarm._meta.db_table} AS alarm
     (event_id, name, building_id, source, severity, state, occurred_at, occurrences, last_occurred_at,
-     received_at, acknowledged_by)
+     received_at, out_of_service, annunciated)
 SELECT event_id, name, building_id, source, severity, 'active_unacknowledged', occurred_at, repeats,
-    last_occurred_at, %s, ''
+    last_occurred_at, %s, building_id = ANY(%s::integer[]), NOT building_id = ANY(%s::integer[])
 FROM folded ORDER BY ord
 ON CONFLICT (building_id, source, name) WHERE {_OPEN_WITH_SOURCE_SQL} DO UPDATE SET
     occurrences = alarm.occurrences + EXCLUDED.occurrences,
@@ -63,8 +63,11 @@ class Upserted:
     reraised: list[Alarm]
 
 
-def upsert_sourced(events: list[dict[str, Any]], *, received_at: datetime) -> Upserted:
-    """Store validated raises that all have a source; ``occurred_at`` must be set on each."""
+def upsert_sourced(events: list[dict[str, Any]], *, received_at: datetime, out_of_service: set[int]) -> Upserted:
+    """Store validated raises that all have a source; ``occurred_at`` must be set on each.
+
+    A new alarm of a building in ``out_of_service`` is stored as such, and not annunciated.
+    """
     first_of_each_id: dict[Any, dict[str, Any]] = {}
     for event in events:
         first_of_each_id.setdefault(event["id"], event)
@@ -73,9 +76,17 @@ def upsert_sourced(events: list[dict[str, Any]], *, received_at: datetime) -> Up
         return Upserted([], [], [])
     connection = connections[router.db_for_write(Alarm)]
     if connection.vendor != "postgresql":
-        return _upsert_row_by_row(events, received_at=received_at, using=connection.alias)
+        return _upsert_row_by_row(
+            events, received_at=received_at, out_of_service=out_of_service, using=connection.alias
+        )
     columns = ("id", "name", "building_id", "severity", "source", "occurred_at")
-    params = [[event[column] for event in events] for column in columns] + [received_at, received_at]
+    suppressed = sorted(out_of_service)
+    params = [[event[column] for event in events] for column in columns] + [
+        received_at,
+        received_at,
+        suppressed,
+        suppressed,
+    ]
     rows = list(Alarm.objects.db_manager(connection.alias).raw(_UPSERT, params))
     opened = [row for row in rows if row.inserted]
     repeated = [row for row in rows if not row.inserted]
@@ -84,7 +95,9 @@ def upsert_sourced(events: list[dict[str, Any]], *, received_at: datetime) -> Up
     return Upserted(sorted(opened, key=lambda alarm: alarm.pk), repeated, reraised)
 
 
-def _upsert_row_by_row(events: list[dict[str, Any]], *, received_at: datetime, using: str) -> Upserted:
+def _upsert_row_by_row(
+    events: list[dict[str, Any]], *, received_at: datetime, out_of_service: set[int], using: str
+) -> Upserted:
     """``upsert_sourced`` without PostgreSQL: SQLite lets one writer in at a time, so no race."""
     manager = Alarm.objects.db_manager(using)
     opened: dict[int, Alarm] = {}
@@ -113,6 +126,8 @@ def _upsert_row_by_row(events: list[dict[str, Any]], *, received_at: datetime, u
                     occurred_at=event["occurred_at"],
                     last_occurred_at=event["occurred_at"],
                     received_at=received_at,
+                    out_of_service=event["building_id"] in out_of_service,
+                    annunciated=event["building_id"] not in out_of_service,
                 )
                 opened[alarm.pk] = alarm
                 continue

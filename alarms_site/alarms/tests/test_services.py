@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import TestCase, TransactionTestCase, override_settings
 
 from alarms_site.alarms import services
+from alarms_site.alarms.changes import AlarmActionRefused
 from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.tests.factories import event, stored_alarms
 from bridge.testing import NatsTestMixin
@@ -56,7 +57,8 @@ class StoreBatchTests(TestCase):
         self.assertEqual(set(alarms[0]), {
             "id", "event_id", "name", "building_id", "source", "severity", "state", "occurred_at",
             "occurrences", "last_occurred_at", "received_at", "acknowledged", "acknowledged_at",
-            "acknowledged_by", "cleared_at",
+            "acknowledged_by", "cleared_at", "priority", "shelved", "shelved_at", "shelved_until", "shelved_by",
+            "shelve_reason", "assignee", "comments", "out_of_service", "annunciated", "chattering",
         })  # fmt: skip
 
     def test_it_pushes_nothing_when_every_event_is_a_duplicate(self):
@@ -97,7 +99,7 @@ class AcknowledgeTests(TestCase):
 
         with (
             self.captureOnCommitCallbacks(execute=False) as callbacks,
-            self.assertRaisesMessage(services.AlarmActionRefused, "is active, acknowledged"),
+            self.assertRaisesMessage(AlarmActionRefused, "is active, acknowledged"),
         ):
             services.alarm_acknowledge(alarm=Alarm.objects.get(pk=alarm.pk), by="joe")
 
