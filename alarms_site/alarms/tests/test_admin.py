@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.test import TestCase, override_settings
 
 from alarms_site.alarms.models import Alarm
@@ -54,3 +54,50 @@ class AlarmAdminTests(TestCase):
 
     def test_it_offers_no_way_to_add_alarms_by_hand(self):
         self.assertEqual(self.client.get(CHANGELIST + "add/").status_code, 403)
+
+
+@override_settings(ALARMS_LIVE_SUBJECT="test.alarms.live")
+class OperatorAdminActionTests(TestCase):
+    def setUp(self):
+        self.client.force_login(User.objects.create_superuser("admin", "admin@example.com", "pw"))
+        self.alarms = stored_alarms(2)
+        self.selected = [alarm.pk for alarm in self.alarms]
+
+    def act(self, action: str, **fields):
+        return self.client.post(
+            CHANGELIST, {"action": action, "_selected_action": self.selected, **fields}, follow=True
+        )
+
+    def test_it_shelves_with_a_reason_and_minutes_and_unshelves(self):
+        self.assertContains(self.act("shelve", note="", minutes="10"), "needs a reason")
+        self.assertContains(self.act("shelve", note="r", minutes="999"), "Minutes:")
+        self.assertFalse(Alarm.objects.filter(shelved_at__isnull=False).exists())
+
+        self.assertContains(self.act("shelve", note="sensor work", minutes=""), "2 alarm(s) shelved.")
+        self.assertEqual(set(Alarm.objects.values_list("shelved_by", "shelved_until")), {("admin", None)})
+        self.assertContains(self.act("unshelve"), "2 alarm(s) unshelved.")
+
+    def test_it_assigns_to_an_active_user_and_comments(self):
+        User.objects.create_user("kim")
+
+        self.assertContains(self.act("assign", assignee="nobody"), "No active user")
+        self.assertContains(self.act("assign", assignee="kim"), "2 alarm(s) assigned to kim.")
+        self.assertContains(self.act("comment", note="checked"), "2 alarm(s) commented.")
+        self.assertEqual(set(Alarm.objects.values_list("assignee", "comments")), {("kim", 1)})
+
+    def test_shelving_is_not_offered_without_the_shelve_permission(self):
+        staff = User.objects.create_user("clerk", is_staff=True)
+        staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_alarm", "change_alarm"]))
+        self.client.force_login(staff)
+
+        response = self.client.get(CHANGELIST)
+
+        self.assertContains(response, 'value="acknowledge"')
+        self.assertNotContains(response, 'value="shelve"')
+
+    def test_buildings_go_out_of_service_from_the_admin(self):
+        self.client.post("/admin/alarms/outofservice/add/", {"building_id": 7, "reason": "works"})
+
+        self.assertTrue(Alarm.objects.filter(out_of_service=True).count() == 2)
+        self.client.post("/admin/alarms/outofservice/7/delete/", {"post": "yes"})
+        self.assertFalse(Alarm.objects.filter(out_of_service=True).exists())

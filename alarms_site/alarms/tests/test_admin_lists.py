@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.test import TestCase
 
-from alarms_site.alarms.models import Alarm
+from alarms_site.alarms.models import Alarm, OutOfService
 from bridge.outbox.testing import OUTBOX_ROWS
 from sitekit.admin_checks import AdminListChecks
 
@@ -23,8 +23,14 @@ def many_alarms(count: int) -> None:
     )
 
 
+def many_out_of_service(count: int) -> None:
+    OutOfService.objects.bulk_create(
+        OutOfService(building_id=index + 1, by="staff", reason="works") for index in range(count)
+    )
+
+
 class AlarmsAdminListTests(AdminListChecks, TestCase):
-    site_rows = {**OUTBOX_ROWS, "alarms.Alarm": many_alarms}
+    site_rows = {**OUTBOX_ROWS, "alarms.Alarm": many_alarms, "alarms.OutOfService": many_out_of_service}
 
 
 class BuildingIdFilterTests(TestCase):
