@@ -45,6 +45,18 @@ def test_it_draws_complete_alarms_within_the_building_range():
         assert datetime.fromisoformat(alarm["occurredAt"]).tzinfo is not None
 
 
+def test_it_repeats_a_seeds_alarms_but_never_their_ids():
+    first_rng, second_rng = random.Random(3), random.Random(3)
+
+    first = [new_alarm(first_rng, buildings=(1, 100)) for _ in range(50)]
+    second = [new_alarm(second_rng, buildings=(1, 100)) for _ in range(50)]
+
+    assert [(a["name"], a["buildingId"], a["severity"]) for a in first] == [
+        (a["name"], a["buildingId"], a["severity"]) for a in second
+    ]
+    assert not {a["id"] for a in first} & {a["id"] for a in second}
+
+
 def test_it_weights_severities_from_common_to_rare():
     rng = random.Random(2)
 
