@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import random
@@ -21,14 +20,14 @@ import pytest
 
 from alarms_generator.alarms import SEVERITY_WEIGHTS, new_alarm
 from alarms_generator.generator import Generator, Pace
-from alarms_generator.options import building_range, parse_options
+from alarms_generator.options import parse_options
 from stack import infra
 from stack.procs import ProcGroup
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-# ---------- alarms and options
+# ---------- alarms
 
 
 def test_it_draws_complete_alarms_within_the_building_range():
@@ -65,29 +64,6 @@ def test_it_weights_severities_from_common_to_rare():
     assert set(counts) == set(SEVERITY_WEIGHTS)
     assert counts.most_common()[0][0] == "minor"
     assert counts.most_common()[-1][0] == "critical"
-
-
-def test_it_reads_building_ranges_and_refuses_bad_ones():
-    assert building_range("1-100") == (1, 100)
-    assert building_range("42") == (42, 42)
-    for bad in ["0-5", "9-3", "a-b", ""]:
-        with pytest.raises(argparse.ArgumentTypeError, match=r"range|building"):
-            building_range(bad)
-
-
-def test_it_defaults_to_one_alarm_every_ten_seconds_like_the_seed():
-    options = parse_options([])
-
-    assert (options.interval, options.burst, options.count, options.buildings) == (10.0, 1, 0, (1, 100))
-    assert parse_options(["--rate", "4"]).interval == 0.25
-
-
-def test_it_stops_on_a_bad_option_with_a_message(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        parse_options(["--burst", "0"])
-
-    assert exit_info.value.code == 2
-    assert "--burst must be at least 1" in capsys.readouterr().err
 
 
 # ---------- against NATS
