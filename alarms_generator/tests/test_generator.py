@@ -125,6 +125,40 @@ def test_it_publishes_bursts_and_nestjs_envelopes(nats_server):
     assert len({body["data"]["id"] for body in bodies}) == 300
 
 
+@pytest.mark.parametrize("wire", ["plain", "nestjs"])
+def test_it_publishes_lifecycles_as_raises_then_clears_of_the_same_key_through_jetstream(nats_server, wire):
+    asyncio.run(add_stream(nats_server))
+
+    generator = generate(
+        nats_server, "--lifecycle", "points", "--count", "60", "--burst", "3", "--buildings", "1-2",
+        "--chattering", "0.5", "--seed", "12", "--wire", wire,
+    )  # fmt: skip
+
+    messages = asyncio.run(stored_messages(nats_server))  # in the stream's order
+    subjects = Counter(message.subject for message in messages)
+    assert subjects == {"alarm.created": 60, "alarm.cleared": generator.cleared}
+    assert generator.published == 60 and generator.cleared >= 5
+    active: set[tuple] = set()
+    for message in messages:
+        body = orjson.loads(message.data)
+        if wire == "nestjs":
+            assert body["pattern"] == message.subject
+            body = body["data"]
+        assert message.headers["Nats-Msg-Id"] == body["id"] and uuid.UUID(body["id"]).version == 4
+        assert len(message.headers["Trace-Id"]) == 32
+        alarm_key = (body["buildingId"], body["source"], body["name"])
+        assert body["buildingId"] in (1, 2) and 0 < len(body["source"]) <= 200
+        assert datetime.fromisoformat(body["occurredAt"]).tzinfo is not None
+        if message.subject == "alarm.created":
+            assert set(body) == {"id", "name", "buildingId", "source", "severity", "occurredAt"}
+            assert body["severity"] in SEVERITY_WEIGHTS
+            active.add(alarm_key)
+        else:
+            assert set(body) == {"id", "buildingId", "source", "name", "occurredAt"}
+            assert alarm_key in active, f"clear of {alarm_key} before its raise"
+            active.remove(alarm_key)
+
+
 def test_it_keeps_retrying_until_a_stream_captures_the_subject(nats_server):
     async def scenario() -> Generator:
         generator = Generator(parse_options(["--nats-url", nats_server, "--interval", "0", "--count", "1"]))
