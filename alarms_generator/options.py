@@ -71,7 +71,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--nats-user", default=os.environ.get("NATS_USER", ""), help="NATS user (password: NATS_PASSWORD)"
     )
-    parser.add_argument("--subject", default="alarm.created")
+    parser.add_argument("--subject", default="alarm.created", help="subject of the raises (default alarm.created)")
     pace = parser.add_mutually_exclusive_group()
     pace.add_argument("--interval", type=positive(float), default=10.0, help="seconds between ticks (default 10)")
     pace.add_argument("--rate", type=positive(float), help="ticks per second instead of --interval")
