@@ -1,4 +1,4 @@
-"""The generator process: connect, publish a tick of alarms every interval, stop on SIGTERM.
+"""The generator process: connect, publish a tick of events every interval, stop on SIGTERM.
 
 Shape as in nats.py's examples: ``asyncio.Event`` set by SIGTERM/SIGINT, one connection held
 in an ``AsyncExitStack``, ``drain()`` on the way out. Every publish waits for JetStream's
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 import uuid
 from collections import Counter
@@ -21,8 +20,9 @@ import nats.errors
 import orjson
 from nats.aio.client import Client
 
-from alarms_generator.alarms import new_alarm
+from alarms_generator.lifecycle import Kind
 from alarms_generator.options import Options
+from alarms_generator.ticks import Message, Ticks
 from natswire.connection import open_connection, redact_url
 from natswire.envelope import nest_event
 from natswire.errors import NatsAuthorizationFailed
@@ -61,14 +61,19 @@ class Pace:
 
 
 class Generator:
-    """Publishes alarms as ``options`` say until ``count`` is reached or ``stop()`` is called."""
+    """Publishes alarms as ``options`` say until ``count`` is reached or ``stop()`` is called.
+
+    ``published`` and ``failed`` count alarm.created events (what ``--count`` counts),
+    ``cleared`` the alarm.cleared events stored.
+    """
 
     def __init__(self, options: Options) -> None:
         self.options = options
         self.stopping = asyncio.Event()
         self.published = 0
         self.failed = 0
-        self._rng = random.Random(options.seed)
+        self.cleared = 0
+        self._ticks = Ticks(options)
         self._slots = asyncio.Semaphore(IN_FLIGHT)
         self._connected_once = False
         self._closing = False
@@ -98,20 +103,33 @@ class Generator:
             stack.push_async_callback(self._drain, nc)
             js = nc.jetstream(timeout=PUBLISH_TIMEOUT_SECONDS)
             logger.info(
-                "publishing %s every %.3gs, %d at a time, buildings %d-%d, to %s",
+                "publishing %s every %.3gs, %d at a time, buildings %d-%d, to %s%s",
                 self.options.subject,
                 self.options.interval,
                 self.options.burst,
                 *self.options.buildings,
                 redact_url(self.options.nats_url),
+                self._extras(),
             )
             pace = Pace(self.options.interval)
             while not self.stopping.is_set() and not self.done:
                 await self.tick(js)
                 if not self.done:
                     await self._sleep(pace.wait())
-        logger.info("published %d alarms%s", self.published, f", {self.failed} not published" if self.failed else "")
+        clears = f", {self.cleared} cleared" if self.options.cleared_subject else ""
+        failed = f", {self.failed} not published" if self.failed else ""
+        logger.info("published %d alarms%s%s", self.published, clears, failed)
         return 0
+
+    def _extras(self) -> str:
+        """The start-up line's end: lifecycles and flood, when asked for."""
+        extras = ""
+        if self.options.cleared_subject:
+            extras += f"; points raise, repeat and clear ({self.options.cleared_subject}), "
+            extras += f"{self.options.chattering:.0%} of them chattering"
+        if self.options.flood_size:
+            extras += f"; first a flood of {self.options.flood_size} alarms within {self.options.flood_seconds:g}s"
+        return extras
 
     @property
     def done(self) -> bool:
@@ -151,34 +169,32 @@ class Generator:
         return nc
 
     async def tick(self, js: Any) -> None:
-        """Publish one burst of alarms concurrently, each until JetStream has stored it."""
-        size = self.options.burst
-        if self.options.count:
-            size = min(size, self.options.count - self.published - self.failed)
-        alarms = [new_alarm(self._rng, buildings=self.options.buildings) for _ in range(size)]
-        results = await asyncio.gather(*(self.publish(js, alarm) for alarm in alarms))
-        stored = [alarm for alarm, ok in zip(alarms, results, strict=True) if ok]
-        self.published += len(stored)
-        self.failed += len(alarms) - len(stored)
-        if len(alarms) == 1 and stored:
-            alarm = stored[0]
-            logger.info("published %s alarm %r for building %d", alarm["severity"], alarm["name"], alarm["buildingId"])
-        elif stored:
-            severities = Counter(alarm["severity"] for alarm in stored)
-            logger.info("published %d alarms (%s)", len(stored), ", ".join(f"{n} {s}" for s, n in severities.items()))
+        """Publish one tick's events concurrently, each until JetStream has stored it."""
+        most = self.options.count - self.published - self.failed if self.options.count else None
+        messages = self._ticks.next(most_created=most)
+        results = await asyncio.gather(*(self.publish(js, message) for message in messages))
+        stored = [message for message, ok in zip(messages, results, strict=True) if ok]
+        created = sum(message.creates for message in messages)
+        stored_created = sum(message.creates for message in stored)
+        self.published += stored_created
+        self.failed += created - stored_created
+        self.cleared += len(stored) - stored_created
+        if stored:
+            logger.info("%s", describe(stored))
 
-    async def publish(self, js: Any, alarm: dict[str, Any]) -> bool:
+    async def publish(self, js: Any, message: Message) -> bool:
         """Publish until stored; False when stopped before that."""
-        body = nest_event(self.options.subject, alarm) if self.options.wire == "nestjs" else orjson.dumps(alarm)
-        headers = {"Nats-Msg-Id": alarm["id"], TRACE_HEADER: uuid.uuid4().hex}
+        subject, event = message.subject, message.payload
+        body = nest_event(subject, event) if self.options.wire == "nestjs" else orjson.dumps(event)
+        headers = {"Nats-Msg-Id": event["id"], TRACE_HEADER: uuid.uuid4().hex}
         attempt = 0
         async with self._slots:
             while True:
                 try:
-                    await js.publish(self.options.subject, body, headers=headers)
+                    await js.publish(subject, body, headers=headers)
                     return True
                 except nats.errors.NoRespondersError:
-                    reason = f"no JetStream stream captures {self.options.subject} yet (start the alarms bridge)"
+                    reason = f"no JetStream stream captures {subject} yet (start the alarms bridge)"
                 except (TimeoutError, nats.errors.Error) as error:
                     reason = str(error) or type(error).__name__
                 if self.stopping.is_set():
@@ -186,7 +202,9 @@ class Generator:
                 attempt += 1
                 delay = min(MAX_RETRY_SECONDS, 0.25 * 2**attempt)
                 if attempt == 1 or attempt % 5 == 0:
-                    logger.warning("publishing alarm %s failed (%s); retrying in %.1fs", alarm["id"], reason, delay)
+                    logger.warning(
+                        "publishing %s %s failed (%s); retrying in %.1fs", subject, event["id"], reason, delay
+                    )
                 await self._sleep(delay)
 
     async def _sleep(self, seconds: float) -> None:
@@ -222,3 +240,26 @@ class Generator:
 
     async def _on_reconnected(self) -> None:
         logger.info("NATS connection restored")
+
+
+PAST = {"alarm": "published", Kind.RAISE: "raised", Kind.REPEAT: "repeated", Kind.CLEAR: "cleared"}
+
+
+def describe(stored: list[Message]) -> str:
+    """One log line for a tick's stored events: the event itself when alone, else counts."""
+    if len(stored) == 1:
+        message = stored[0]
+        event = message.payload
+        severity = f"{event['severity']} " if "severity" in event else ""
+        where = f" at {event['source']}" if "source" in event else ""
+        return f"{PAST[message.kind]} {severity}alarm {event['name']!r}{where} for building {event['buildingId']}"
+    created = [message for message in stored if message.creates]
+    severities = Counter(message.payload["severity"] for message in created)
+    text = f"published {len(created)} alarms"
+    if severities:
+        text += f" ({', '.join(f'{n} {severity}' for severity, n in severities.items())})"
+    if repeats := sum(message.kind == Kind.REPEAT for message in created):
+        text += f", {repeats} of them repeats"
+    if clears := len(stored) - len(created):
+        text += f", {clears} cleared"
+    return text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import random
@@ -21,14 +20,14 @@ import pytest
 
 from alarms_generator.alarms import SEVERITY_WEIGHTS, new_alarm
 from alarms_generator.generator import Generator, Pace
-from alarms_generator.options import building_range, parse_options
+from alarms_generator.options import parse_options
 from stack import infra
 from stack.procs import ProcGroup
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-# ---------- alarms and options
+# ---------- alarms
 
 
 def test_it_draws_complete_alarms_within_the_building_range():
@@ -45,6 +44,18 @@ def test_it_draws_complete_alarms_within_the_building_range():
         assert datetime.fromisoformat(alarm["occurredAt"]).tzinfo is not None
 
 
+def test_it_repeats_a_seeds_alarms_but_never_their_ids():
+    first_rng, second_rng = random.Random(3), random.Random(3)
+
+    first = [new_alarm(first_rng, buildings=(1, 100)) for _ in range(50)]
+    second = [new_alarm(second_rng, buildings=(1, 100)) for _ in range(50)]
+
+    assert [(a["name"], a["buildingId"], a["severity"]) for a in first] == [
+        (a["name"], a["buildingId"], a["severity"]) for a in second
+    ]
+    assert not {a["id"] for a in first} & {a["id"] for a in second}
+
+
 def test_it_weights_severities_from_common_to_rare():
     rng = random.Random(2)
 
@@ -53,29 +64,6 @@ def test_it_weights_severities_from_common_to_rare():
     assert set(counts) == set(SEVERITY_WEIGHTS)
     assert counts.most_common()[0][0] == "minor"
     assert counts.most_common()[-1][0] == "critical"
-
-
-def test_it_reads_building_ranges_and_refuses_bad_ones():
-    assert building_range("1-100") == (1, 100)
-    assert building_range("42") == (42, 42)
-    for bad in ["0-5", "9-3", "a-b", ""]:
-        with pytest.raises(argparse.ArgumentTypeError, match=r"range|building"):
-            building_range(bad)
-
-
-def test_it_defaults_to_one_alarm_every_ten_seconds_like_the_seed():
-    options = parse_options([])
-
-    assert (options.interval, options.burst, options.count, options.buildings) == (10.0, 1, 0, (1, 100))
-    assert parse_options(["--rate", "4"]).interval == 0.25
-
-
-def test_it_stops_on_a_bad_option_with_a_message(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        parse_options(["--burst", "0"])
-
-    assert exit_info.value.code == 2
-    assert "--burst must be at least 1" in capsys.readouterr().err
 
 
 # ---------- against NATS
@@ -135,6 +123,40 @@ def test_it_publishes_bursts_and_nestjs_envelopes(nats_server):
     assert len(bodies) == 300
     assert {body["pattern"] for body in bodies} == {"alarm.created"}
     assert len({body["data"]["id"] for body in bodies}) == 300
+
+
+@pytest.mark.parametrize("wire", ["plain", "nestjs"])
+def test_it_publishes_lifecycles_as_raises_then_clears_of_the_same_key_through_jetstream(nats_server, wire):
+    asyncio.run(add_stream(nats_server))
+
+    generator = generate(
+        nats_server, "--lifecycle", "points", "--count", "60", "--burst", "3", "--buildings", "1-2",
+        "--chattering", "0.5", "--seed", "12", "--wire", wire,
+    )  # fmt: skip
+
+    messages = asyncio.run(stored_messages(nats_server))  # in the stream's order
+    subjects = Counter(message.subject for message in messages)
+    assert subjects == {"alarm.created": 60, "alarm.cleared": generator.cleared}
+    assert generator.published == 60 and generator.cleared >= 5
+    active: set[tuple] = set()
+    for message in messages:
+        body = orjson.loads(message.data)
+        if wire == "nestjs":
+            assert body["pattern"] == message.subject
+            body = body["data"]
+        assert message.headers["Nats-Msg-Id"] == body["id"] and uuid.UUID(body["id"]).version == 4
+        assert len(message.headers["Trace-Id"]) == 32
+        alarm_key = (body["buildingId"], body["source"], body["name"])
+        assert body["buildingId"] in (1, 2) and 0 < len(body["source"]) <= 200
+        assert datetime.fromisoformat(body["occurredAt"]).tzinfo is not None
+        if message.subject == "alarm.created":
+            assert set(body) == {"id", "name", "buildingId", "source", "severity", "occurredAt"}
+            assert body["severity"] in SEVERITY_WEIGHTS
+            active.add(alarm_key)
+        else:
+            assert set(body) == {"id", "buildingId", "source", "name", "occurredAt"}
+            assert alarm_key in active, f"clear of {alarm_key} before its raise"
+            active.remove(alarm_key)
 
 
 def test_it_keeps_retrying_until_a_stream_captures_the_subject(nats_server):
