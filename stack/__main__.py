@@ -111,7 +111,8 @@ def run() -> int:
         bridges = [system.start_bridge(site, index) for site in SITES for index in range(1, site.bridges + 1)]
         for proc in [*webs, *bridges]:
             proc.wait_ready(60)
-        system.start_generator().wait_ready(30)  # after the bridges: their stream captures alarm.created
+        # After the bridges: their stream captures alarm.created. Points that raise, repeat and clear.
+        system.start_generator("--lifecycle", "points").wait_ready(30)
         print("\nThe system is up:", flush=True)
         for site in SITES:
             print(f"  {site.short:<10} {system.url(site, '/api/')}  (admin: {system.url(site, '/admin/')})")
@@ -120,7 +121,7 @@ def run() -> int:
         print("  (sign in to each admin and the live page with that account; API clients send its token")
         print("   as 'Authorization: Token <key>'; the admin lists tokens under Auth Token > Tokens)")
         alarms = next(site for site in SITES if site.package == "alarms_site")
-        print(f"  live alarms {system.url(alarms, '/alarms/live/')}  (one alarm every 10 s from alarms-generator)")
+        print(f"  live alarms {system.url(alarms, '/alarms/live/')}  (alarms-generator: points raising, repeating and clearing, a tick every 10 s)")
         print(f"  /metrics on each web port wants 'Authorization: Bearer <{METRICS_TOKEN_FILE}>'")
         print(f"  logs in {VAR / 'logs'}; press Ctrl-C to stop everything.\n", flush=True)
         # A process that dies is started again (as compose's restart policy would); one that

@@ -49,7 +49,7 @@ LEFT_TO_DEFAULT = {
 }
 
 ENV_READ = re.compile(
-    r"""(?:env_(?:str|int|bool|float|list|choice)\(|os\.environ\.get\(|os\.getenv\(|os\.environ\[)\s*["']([A-Z][A-Z0-9_]*)["']"""
+    r"""(?:env_(?:str|int|bool|float|list|choice|mapping)\(|os\.environ\.get\(|os\.getenv\(|os\.environ\[)\s*["']([A-Z][A-Z0-9_]*)["']"""
 )
 INTERPOLATION = re.compile(r"\$\{(\w+)(?:(:[-?])([^}]*))?\}")
 ENV_EXAMPLE_LINE = re.compile(r"^(# )?([A-Z][A-Z0-9_]*)=(.*)$")
