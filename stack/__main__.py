@@ -121,7 +121,7 @@ def run() -> int:
         print("  (sign in to each admin and the live page with that account; API clients send its token")
         print("   as 'Authorization: Token <key>'; the admin lists tokens under Auth Token > Tokens)")
         alarms = next(site for site in SITES if site.package == "alarms_site")
-        print(f"  live alarms {system.url(alarms, '/alarms/live/')}  (alarms-generator: points raising, repeating and clearing, a tick every 10 s)")
+        print(f"  live alarms {system.url(alarms, '/alarms/live/')}  (from alarms-generator: raises, repeats, clears)")
         print(f"  /metrics on each web port wants 'Authorization: Bearer <{METRICS_TOKEN_FILE}>'")
         print(f"  logs in {VAR / 'logs'}; press Ctrl-C to stop everything.\n", flush=True)
         # A process that dies is started again (as compose's restart policy would); one that
