@@ -33,7 +33,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
 from bridge.events import DUPLICATE_WINDOW_SECONDS, dead_letter_stream_config
-from bridge.routes import Event, Outbox, Publish, Reply, RouteTable
+from bridge.routes import Announce, Event, Outbox, Publish, Reply, RouteTable
 from bridge.serializer_schema import COMPARED, SHAPE, acceptance_problems, schema_differences, serializer_schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -115,10 +115,14 @@ def route_problems(document: dict[str, Any], table: RouteTable) -> list[str]:
             queue = route.durable  # a durable consumer shared by replicas: JetStream's queue group
             problems += _operation_problems(document, table, channel, where, "receive", replies=False, queue=queue)
             problems += _message_problems(document, channel, where, route.serializer, optional=(route.id_field,))
-            problems += _jetstream_problems(document, channel, route, where)
+            problems += _jetstream_problems(document, channel, route, where, table=table)
             problems += _dead_letter_problems(document, table, route, where)
         elif isinstance(route, Outbox):
             problems += _operation_problems(document, table, channel, where, "send", replies=True)
+        elif isinstance(route, Announce):
+            problems += _operation_problems(document, table, channel, where, "send", replies=False)
+            problems += _message_problems(document, channel, where, route.serializer, optional=(), shapes=("plain",))
+            problems += _jetstream_problems(document, channel, route, where, table=table)
         elif isinstance(route, Publish):
             problems += _operation_problems(document, table, channel, where, "send", replies=False)
             # Live fan-out: every subscriber gets every message, so nobody may share a queue group.
@@ -208,36 +212,56 @@ def _reply_problems(document: dict[str, Any], table: RouteTable, channel: str, w
 
 
 def _message_problems(
-    document: dict[str, Any], channel: str, where: str, serializer_class: type, *, optional: tuple[str, ...]
+    document: dict[str, Any],
+    channel: str,
+    where: str,
+    serializer_class: type,
+    *,
+    optional: tuple[str, ...],
+    shapes: tuple[str, ...] = ("plain", "nestjs"),
 ) -> list[str]:
-    """Plain and NestJS-enveloped messages must both carry the schema the route's serializer validates."""
+    """The channel's messages carry the schema the route's serializer validates, in each of ``shapes``.
+
+    What a site receives must be documented plain and NestJS-enveloped (it accepts both);
+    what it announces, plain.
+    """
+    expected_shapes = set(shapes)
     path = f"{serializer_class.__module__}.{serializer_class.__qualname__}"
     problems = []
-    shapes = set()
+    shapes_found = set()
     for key, message in resolve(document, document["channels"][channel]).get("messages", {}).items():
         payload = resolve(document, resolve(document, message).get("payload", {}))
         properties = payload.get("properties", {})
         enveloped = "pattern" in properties and "data" in properties
-        shapes.add("nestjs" if enveloped else "plain")
+        shapes_found.add("nestjs" if enveloped else "plain")
         schema = resolve(document, properties["data"]) if enveloped else payload
         entries = [entry for entry in schema.get("x-serializers", []) if entry["class"] == path]
         if not entries:
             problems.append(f"{where}: message {key} does not name {path} in x-serializers")
         elif any(sorted(entry.get("optional", [])) != sorted(optional) for entry in entries):
             problems.append(f"{where}: message {key} must list exactly {list(optional)} as optional for {path}")
-    for shape in sorted({"plain", "nestjs"} - shapes):
+    for shape in sorted(expected_shapes - shapes_found):
         problems.append(f"{where}: channel {channel} documents no {shape} message")
     return problems
 
 
-def _jetstream_problems(document: dict[str, Any], channel: str, route: Event, where: str) -> list[str]:
-    documented = resolve(document, document["channels"][channel]).get("x-jetstream", {})
+def _jetstream_problems(
+    document: dict[str, Any], channel: str, route: Event | Announce, where: str, *, table: RouteTable
+) -> list[str]:
+    """The stream (and a reader's durable consumer) as the route declares them.
+
+    A channel read by several services names each one's durable in ``durables``
+    (service -> durable); one read by a single service may say ``durable``.
+    """
+    documented = dict(resolve(document, document["channels"][channel]).get("x-jetstream", {}))
     expected = {
         "stream": route.stream,
         "subjects": list(route.stream_subjects),
-        "durable": route.durable,
         "duplicateWindowSeconds": DUPLICATE_WINDOW_SECONDS,
     }
+    if isinstance(route, Event):
+        documented["durable"] = documented.get("durables", {}).get(table.service, documented.get("durable"))
+        expected["durable"] = route.durable
     return [
         f"{where}: x-jetstream {key} is {documented.get(key)!r}, the route says {value!r}"
         for key, value in expected.items()

@@ -20,7 +20,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 
 from bridge.dispatch import EventIn, parse_events, store_events
 from bridge.metrics import BATCH_SIZE, HANDLER_SECONDS, MESSAGES, REDELIVERIES
-from bridge.routes import Event
+from bridge.routes import Announce, Event
 from bridge.runtime import Runtime
 from natswire.tracing import TRACE_HEADER, clean_trace_id
 
@@ -30,8 +30,12 @@ DUPLICATE_WINDOW_SECONDS = 120.0
 ACK_WAIT_SECONDS = 30.0
 
 
-def stream_config(route: Event) -> StreamConfig:
-    """The stream that captures the route's subjects (duplicates dropped by ``Nats-Msg-Id``)."""
+def stream_config(route: Event | Announce) -> StreamConfig:
+    """The stream that captures the route's subjects (duplicates dropped by ``Nats-Msg-Id``).
+
+    Every bridge that reads or writes a stream declares it the same way, so whichever starts
+    first creates it.
+    """
     return StreamConfig(
         name=route.stream,
         subjects=list(route.stream_subjects),

@@ -121,6 +121,23 @@ class Outbox:
             raise ImproperlyConfigured(f"{self.subject}: wire {self.wire!r} is not one of {', '.join(WIRES)}")
 
 
+@dataclass(frozen=True, kw_only=True)
+class Announce:
+    """A durable event this site publishes through its outbox onto a JetStream stream.
+
+    ``outbox_announce`` stores the event with the change that causes it, in one transaction;
+    the bridge's relay publishes it with ``Nats-Msg-Id`` = its outbox key (the stream drops a
+    repeat) and marks it delivered once JetStream acknowledges it. A site down or NATS away
+    only delays it. ``serializer`` is the event's shape, for the AsyncAPI document's check.
+    """
+
+    subject: str
+    serializer: type[Serializer]
+    stream: str
+    stream_subjects: tuple[str, ...]
+    description: str = ""
+
+
 @dataclass(frozen=True)
 class Publish:
     """A subject this site publishes to; listed so the contract is visible in one place."""
@@ -151,7 +168,7 @@ class Every:
             raise ImproperlyConfigured(f"schedule {self.name}: seconds must be more than 0, not {self.seconds}")
 
 
-Route = Reply | Event | Outbox | Publish
+Route = Reply | Event | Outbox | Announce | Publish
 
 
 class RouteTable:
@@ -193,7 +210,7 @@ class RouteTable:
         self.schedules = tuple(schedules)
 
     def of_kind(self, kind: type) -> list[Any]:
-        """The routes of one kind (``Reply``, ``Event``, ``Outbox`` or ``Publish``)."""
+        """The routes of one kind (``Reply``, ``Event``, ``Outbox``, ``Announce`` or ``Publish``)."""
         return [route for route in self.routes if isinstance(route, kind)]
 
     def outbox(self, subject: str) -> Outbox:
@@ -202,6 +219,15 @@ class RouteTable:
             if route.subject == subject:
                 return route
         raise ImproperlyConfigured(f"no Outbox route for {subject!r} in {self.service}")
+
+    def announce(self, subject: str) -> Announce | None:
+        """The announced event on ``subject``, or None when ``subject`` is an outbox request."""
+        return next((route for route in self.of_kind(Announce) if route.subject == subject), None)
+
+    @property
+    def relays(self) -> bool:
+        """Whether this site has outbox messages for a relay to send."""
+        return bool(self.of_kind(Outbox) or self.of_kind(Announce))
 
 
 def is_nest_object_subject(subject: str) -> bool:

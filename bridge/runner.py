@@ -27,7 +27,7 @@ from bridge.batching import RequestBatcher
 from bridge.dispatch import with_django_db
 from bridge.events import EventConsumer
 from bridge.outbox.relay import OutboxRelay
-from bridge.routes import Event, Outbox, Reply, RouteTable
+from bridge.routes import Event, Reply, RouteTable
 from bridge.schedules import Schedule
 from natswire.connection import connect
 from natswire.shutdown import on_stop_signals
@@ -118,7 +118,7 @@ class Bridge:
                 consumer = EventConsumer(route, nc=nc, runtime=self)
                 if await consumer.setup():
                     workers.append(asyncio.create_task(consumer.run(), name=f"events {route.subject}"))
-            if self.table.of_kind(Outbox):
+            if self.table.relays:
                 relay = OutboxRelay(self.table, nc=nc, runtime=self)
                 workers.append(asyncio.create_task(relay.run(), name="outbox relay"))
             for every in self.table.schedules:

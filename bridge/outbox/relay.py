@@ -1,4 +1,4 @@
-"""The outbox relay: sends the site's pending outbox requests until each is answered."""
+"""The outbox relay: sends pending outbox requests until each is answered, and publishes announced events."""
 
 from __future__ import annotations
 
@@ -6,17 +6,28 @@ import asyncio
 import contextlib
 import logging
 
+import nats.errors
+import orjson
 from django.conf import settings
 from nats.aio.client import Client
 
+from bridge.events import ensure_stream, stream_config
 from bridge.metrics import MESSAGES, OUTBOX_BACKLOG
 from bridge.outbox.models import OutboxMessage
-from bridge.outbox.services import DELIVERED, FAILED, PENDING, outbox_backlog, outbox_claim_due, outbox_settle
-from bridge.routes import RouteTable
+from bridge.outbox.services import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    outbox_backlog,
+    outbox_claim_due,
+    outbox_published,
+    outbox_settle,
+)
+from bridge.routes import Announce, RouteTable
 from bridge.runtime import Runtime
 from natswire.connection import request_headers, send_request
 from natswire.errors import BridgeError
-from natswire.tracing import clean_trace_id, trace_id_var
+from natswire.tracing import TRACE_HEADER, clean_trace_id, trace_id_var
 
 logger = logging.getLogger("bridge.outbox")
 
@@ -36,6 +47,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until the bridge is stopping; a full batch means look again at once."""
+        await self._ensure_streams()
         while not self.runtime.stopping.is_set():
             try:
                 sent = await self.relay_once()
@@ -53,7 +65,22 @@ class OutboxRelay:
         await asyncio.gather(*(self._deliver(message) for message in messages))
         return len(messages)
 
+    async def _ensure_streams(self) -> None:
+        """The streams announced events go to exist (created or updated, as every bridge using them does)."""
+        for route in self.table.of_kind(Announce):
+            while not self.runtime.stopping.is_set():
+                try:
+                    await ensure_stream(self.nc, stream_config(route))
+                    break
+                except (nats.errors.Error, TimeoutError) as error:
+                    logger.warning("JetStream not ready for stream %s (%r); retrying", route.stream, error)
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self.runtime.stopping.wait(), IDLE_POLL_SECONDS)
+
     async def _deliver(self, message: OutboxMessage) -> None:
+        if self.table.announce(message.subject) is not None:
+            await self._publish(message)
+            return
         trace_id_var.set(clean_trace_id(message.trace_id))
         headers = request_headers(trace_id=trace_id_var.get(), idempotency_key=message.key)
         reply, error = None, None
@@ -76,3 +103,20 @@ class OutboxRelay:
             logger.info("outbox %s %s delivered (attempt %d)", message.subject, message.key, message.attempts)
         elif delivery.state == PENDING:
             logger.info("outbox %s %s not delivered yet: %s", message.subject, message.key, delivery.reason)
+
+    async def _publish(self, message: OutboxMessage) -> None:
+        """Publish an announced event; JetStream's acknowledgement is the delivery."""
+        headers = {"Nats-Msg-Id": message.key}
+        if message.trace_id:
+            headers[TRACE_HEADER] = clean_trace_id(message.trace_id)
+        error = None
+        try:
+            await self.nc.jetstream().publish(
+                message.subject, orjson.dumps(message.payload), headers=headers, timeout=settings.NATS_REQUEST_TIMEOUT
+            )
+        except (nats.errors.Error, TimeoutError) as failure:
+            error = failure
+        state = await self.runtime.run_sync(outbox_published, message=message, error=error)
+        MESSAGES.labels(message.subject, "announce", RESULT_LABELS[state]).inc()
+        if error is not None:
+            logger.info("announcing %s %s failed, retrying later: %r", message.subject, message.key, error)

@@ -20,6 +20,7 @@ from bridge.dispatch import validate
 from bridge.outbox.models import OutboxMessage
 from bridge.routes import RouteTable
 from natswire.errors import BridgeError, InvalidPayload, RemoteError
+from sitekit.inserts import insert_new
 
 logger = logging.getLogger("bridge.outbox")
 
@@ -51,6 +52,28 @@ def outbox_enqueue(*, subject: str, payload: dict[str, Any], key: str, trace_id:
         trace_id=trace_id,
         next_attempt_at=outbox_first_attempt_due(),
     )
+
+
+def outbox_announce(*, subject: str, payload: dict[str, Any], key: str, trace_id: str = "") -> OutboxMessage | None:
+    """Store an event to publish (an ``Announce`` route's subject); call inside the transaction that causes it.
+
+    ``key`` names the event once and for all: announcing it again stores nothing (None), and
+    it is the ``Nats-Msg-Id`` the stream de-duplicates by. The relay publishes it at once.
+    """
+    message = OutboxMessage(
+        subject=subject, payload=payload, key=key, trace_id=trace_id, next_attempt_at=timezone.now()
+    )
+    inserted = insert_new(OutboxMessage, [message], unique_field="key")
+    return inserted[0] if inserted else None
+
+
+def outbox_published(*, message: OutboxMessage, error: Exception | None) -> str:
+    """Record a publish of an announced event: DELIVERED once JetStream acknowledged it, else PENDING."""
+    if error is None:
+        _mark_delivered(message.pk)
+        return DELIVERED
+    outbox_retry_later(message_id=message.pk, error=str(error) or type(error).__name__)
+    return PENDING
 
 
 @transaction.atomic
