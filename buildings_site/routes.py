@@ -2,14 +2,22 @@
 
 from django.conf import settings
 
-from bridge.routes import Outbox, RouteTable
+from bridge.routes import Announce, Event, Outbox, RouteTable
 from buildings_site.buildings import handlers
-from buildings_site.buildings.serializers import WorkflowReplySerializer
+from buildings_site.buildings.serializers import (
+    AlarmOpenCountsSerializer,
+    BuildingDeletedEventSerializer,
+    WorkflowReplySerializer,
+    WorkflowStatusChangedSerializer,
+)
 
 ROUTES = RouteTable(
     service="buildings",
     version="1.0.0",
-    description="Sends each new building's workflow request until the workflows service answers.",
+    description=(
+        "Sends each new building's workflow request until the workflows service answers, announces deleted "
+        "buildings, and keeps each building's open workflows and alarms from the other services' events."
+    ),
     routes=[
         Outbox(
             subject="workflows.create",
@@ -18,6 +26,35 @@ ROUTES = RouteTable(
             on_failure=handlers.workflow_refused,
             # WORKFLOWS_WIRE: "plain" for ours, "nestjs" or "nestjs-object" for a NestJS service.
             wire=settings.WORKFLOWS_WIRE,
+        ),
+        Announce(
+            subject="building.deleted",
+            serializer=BuildingDeletedEventSerializer,
+            stream="BUILDINGS",
+            stream_subjects=("building.>",),
+            description="After commit, through the outbox: the workflows and alarms services clean up after it.",
+        ),
+        Event(
+            subject="workflow.status_changed",
+            handler=handlers.workflows_changed,
+            serializer=WorkflowStatusChangedSerializer,
+            stream="WORKFLOWS",
+            stream_subjects=("workflow.>",),
+            durable="buildings-service-workflows",
+            batch_size=200,
+            dead_letter_subject="deadletter.buildings.workflow.status_changed",
+            dead_letter_stream="BUILDINGS_WORKFLOWS_DEAD_LETTER",
+        ),
+        Event(
+            subject="alarms.open_counts",
+            handler=handlers.alarms_counted,
+            serializer=AlarmOpenCountsSerializer,
+            stream="ALARM_COUNTS",
+            stream_subjects=("alarms.open_counts",),
+            durable="buildings-service-alarm-counts",
+            batch_size=50,
+            dead_letter_subject="deadletter.buildings.alarms.open_counts",
+            dead_letter_stream="BUILDINGS_ALARM_COUNTS_DEAD_LETTER",
         ),
     ],
 )

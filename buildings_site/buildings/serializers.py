@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from buildings_site.buildings.models import Building
-from sitekit.fields import StrictCharField, StrictIntegerField
+from sitekit.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 from sitekit.serializers import OutputModelSerializer
 
 
@@ -20,7 +20,17 @@ class BuildingOutputSerializer(OutputModelSerializer):
 
     class Meta:
         model = Building
-        fields = ["id", "name", "workflow_id", "workflow_status", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "workflow_id",
+            "workflow_status",
+            "open_workflows",
+            "open_alarms",
+            "alarms_counted_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -30,3 +40,45 @@ class WorkflowReplySerializer(serializers.Serializer):
     id = StrictIntegerField(min_value=1)
     name = StrictCharField()
     buildingId = StrictIntegerField(min_value=1)  # noqa: N815 - wire contract name
+
+
+# Workflow statuses as the workflows service names them (its ``WorkflowStatus``).
+WORKFLOW_STATUSES = ["new", "active", "completed", "cancelled"]
+WORKFLOW_KINDS = ["general", "response", "maintenance"]
+
+
+class BuildingDeletedEventSerializer(serializers.Serializer):
+    """``building.deleted``, as this site announces it: its workflows are cancelled, its alarms closed."""
+
+    id = StrictUUIDField()
+    buildingId = StrictIntegerField(min_value=1)  # noqa: N815 - wire name
+    deletedAt = StrictDateTimeField()  # noqa: N815 - wire name
+
+
+class WorkflowStatusChangedSerializer(serializers.Serializer):
+    """``workflow.status_changed`` from the workflows service (creation included: ``previousStatus`` null)."""
+
+    id = StrictUUIDField()
+    workflowId = StrictIntegerField(min_value=1, source="workflow_id")  # noqa: N815 - wire name
+    buildingId = StrictIntegerField(min_value=1, source="building_id")  # noqa: N815 - wire name
+    kind = serializers.ChoiceField(choices=WORKFLOW_KINDS)
+    name = StrictCharField(max_length=200)
+    status = serializers.ChoiceField(choices=WORKFLOW_STATUSES)
+    previousStatus = serializers.ChoiceField(  # noqa: N815 - wire name
+        choices=WORKFLOW_STATUSES, allow_null=True, source="previous_status"
+    )
+    version = StrictIntegerField(min_value=1)
+    changedAt = StrictDateTimeField(source="changed_at")  # noqa: N815 - wire name
+
+
+class AlarmCountSerializer(serializers.Serializer):
+    buildingId = StrictIntegerField(min_value=1, source="building_id")  # noqa: N815 - wire name
+    openAlarms = StrictIntegerField(min_value=0, source="open_alarms")  # noqa: N815 - wire name
+
+
+class AlarmOpenCountsSerializer(serializers.Serializer):
+    """``alarms.open_counts`` from the alarms service: buildings whose open alarms changed, counted at ``asOf``."""
+
+    id = StrictUUIDField()
+    asOf = StrictDateTimeField(source="as_of")  # noqa: N815 - wire name
+    counts = serializers.ListField(child=AlarmCountSerializer(), max_length=1000)

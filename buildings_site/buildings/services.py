@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.db import transaction
+from django.utils import timezone
 
 from bridge.outbox.create import create_with_request, key_for
 from bridge.outbox.models import OutboxMessage
-from bridge.outbox.services import PENDING, outbox_deliver_now
-from buildings_site.buildings.models import Building, WorkflowStatus
+from bridge.outbox.services import PENDING, outbox_announce, outbox_deliver_now
+from buildings_site.buildings.models import Building, WorkflowSeen, WorkflowStatus
 from natswire.tracing import current_trace_id
 
 logger = logging.getLogger(__name__)
 
 WORKFLOWS_CREATE = "workflows.create"
+BUILDING_DELETED = "building.deleted"
 FIRST_WORKFLOW_NAME = "New Workflow"
 FIRST_WORKFLOW_KEY = "building-{pk}-first-workflow"
 
@@ -66,9 +69,20 @@ def building_update(*, building: Building, name: str) -> Building:
 
 @transaction.atomic
 def building_delete(*, building: Building) -> None:
-    """Delete a building and its unsent workflow request, so no orphan workflow is created."""
+    """Delete a building and its unsent workflow request, and announce ``building.deleted``.
+
+    Withdrawing the request means no orphan workflow is created; the announcement, stored in
+    the same transaction, has the workflows service cancel the building's open workflows and
+    the alarms service close its open alarms, whenever each of them is up to read it.
+    """
     OutboxMessage.objects.filter(key=first_workflow_key(building.pk), delivered_at__isnull=True).delete()
+    building_id = building.pk
+    WorkflowSeen.objects.filter(building_id=building_id).delete()
     building.delete()
+    payload = {"id": str(uuid.uuid4()), "buildingId": building_id, "deletedAt": timezone.now().isoformat()}
+    outbox_announce(
+        subject=BUILDING_DELETED, payload=payload, key=f"building-{building_id}-deleted", trace_id=current_trace_id()
+    )
 
 
 def building_workflow_attach(*, building_id: int, workflow_id: int) -> None:
