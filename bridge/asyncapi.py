@@ -121,7 +121,8 @@ def route_problems(document: dict[str, Any], table: RouteTable) -> list[str]:
             problems += _operation_problems(document, table, channel, where, "send", replies=True)
         elif isinstance(route, Announce):
             problems += _operation_problems(document, table, channel, where, "send", replies=False)
-            problems += _message_problems(document, channel, where, route.serializer, optional=(), shapes=("plain",))
+            # Optional fields are the readers' to say (a NestJS sender may leave out the id).
+            problems += _message_problems(document, channel, where, route.serializer, optional=None, shapes=("plain",))
             problems += _jetstream_problems(document, channel, route, where, table=table)
         elif isinstance(route, Publish):
             problems += _operation_problems(document, table, channel, where, "send", replies=False)
@@ -217,7 +218,7 @@ def _message_problems(
     where: str,
     serializer_class: type,
     *,
-    optional: tuple[str, ...],
+    optional: tuple[str, ...] | None,
     shapes: tuple[str, ...] = ("plain", "nestjs"),
 ) -> list[str]:
     """The channel's messages carry the schema the route's serializer validates, in each of ``shapes``.
@@ -238,7 +239,7 @@ def _message_problems(
         entries = [entry for entry in schema.get("x-serializers", []) if entry["class"] == path]
         if not entries:
             problems.append(f"{where}: message {key} does not name {path} in x-serializers")
-        elif any(sorted(entry.get("optional", [])) != sorted(optional) for entry in entries):
+        elif optional is not None and any(sorted(entry.get("optional", [])) != sorted(optional) for entry in entries):
             problems.append(f"{where}: message {key} must list exactly {list(optional)} as optional for {path}")
     for shape in sorted(expected_shapes - shapes_found):
         problems.append(f"{where}: channel {channel} documents no {shape} message")

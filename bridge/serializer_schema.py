@@ -54,10 +54,14 @@ def field_schema(field: serializers.Field) -> dict[str, Any]:
         schema = {"type": "string", **_bounds(field, minLength="min_length", maxLength="max_length")}
     elif isinstance(field, serializers.ListField):
         schema = {"type": "array", "items": field_schema(field.child)}
+    elif isinstance(field, serializers.Serializer):  # nested: the object it validates
+        schema = serializer_schema(type(field), direction="request")
     else:
         raise TypeError(f"no JSON Schema mapping for {type(field).__name__} {field.field_name!r}")
     if field.allow_null:
         schema["type"] = [schema["type"], "null"]
+        if "enum" in schema:  # JSON Schema checks the enum too: null must be one of its values
+            schema["enum"].append(None)
     if field.default is not empty and not callable(field.default):
         schema["default"] = field.default
     return schema

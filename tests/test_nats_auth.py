@@ -206,6 +206,10 @@ REFUSED = [
     ("alarms", subscribe, "_INBOX.buildings.>"),
     # Workflows may answer buildings by name; into any other inbox only as a reply to a request.
     ("workflows", publish, "_INBOX.alarms.spoofed"),
+    # Only the buildings service says a building is gone.
+    ("generator", publish, "building.deleted"),
+    ("alarms", publish, "building.deleted"),
+    ("buildings", publish, "$JS.API.STREAM.DELETE.BUILDINGS"),
 ]
 
 
@@ -227,6 +231,7 @@ ALLOWED = [
     ("workflows", subscribe, "workflows.create"),
     ("workflows", subscribe, NEST_WORKFLOWS_CREATE),
     ("generator", publish, "alarm.created"),
+    ("buildings", publish, "building.deleted"),
 ]
 
 
