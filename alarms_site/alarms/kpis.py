@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from alarms_site.alarms.flood_selectors import annunciations_settled, flood_periods_of
@@ -184,6 +184,11 @@ def flood_summary(floods: list[Flood], *, start: datetime, end: datetime) -> Flo
     )
 
 
+def annunciated_in(*, start: datetime, end: datetime) -> QuerySet[Alarm]:
+    """The alarms annunciated in ``(start, end]``."""
+    return Alarm.objects.filter(annunciated=True, received_at__gt=start, received_at__lte=end)
+
+
 def alarm_standing_count(*, now: datetime) -> int:
     """Alarms open now (not closed) that were received more than ``ALARMS_STANDING_HOURS`` ago."""
     cutoff = now - timedelta(hours=settings.ALARMS_STANDING_HOURS)
@@ -200,12 +205,14 @@ def alarm_chattering_count(*, start: datetime, end: datetime) -> int:
 def alarm_bad_actors(*, start: datetime, end: datetime, total: int) -> list[BadActor]:
     """The ``TOP_SOURCES`` sources with the most annunciations in the window, and their share of ``total``.
 
-    EEMUA 191 counts annunciations: a (building, source) that raises, clears and raises again
-    is a new alarm each time, so its rows are counted, not the repeats folded into one.
-    Alarms without a source have no point to blame and count only in ``total``.
+    EEMUA 191 counts annunciations: each alarm a (building, source) raised counts once, as
+    everywhere here; its repeats while open and its re-raises before anyone acknowledged it
+    were no new alarm in front of the operator. Alarms without a source have no point to
+    blame and count only in ``total``.
     """
     rows = (
-        Alarm.objects.filter(annunciated=True, received_at__gt=start, received_at__lte=end, source__isnull=False)
+        annunciated_in(start=start, end=end)
+        .filter(source__isnull=False)
         .values("building_id", "source")
         .annotate(count=Count("id"))
         .order_by("-count", "building_id", "source")[:TOP_SOURCES]
@@ -221,7 +228,7 @@ def alarm_bad_actors(*, start: datetime, end: datetime, total: int) -> list[BadA
 def alarm_priority_mix(*, start: datetime, end: datetime, total: int) -> list[PriorityShare]:
     """Each priority's share of the window's annunciations next to the 5/15/80 % guideline, highest first."""
     rows = (
-        Alarm.objects.filter(annunciated=True, received_at__gt=start, received_at__lte=end)
+        annunciated_in(start=start, end=end)
         .annotate(priority=priority_name())
         .values("priority")
         .annotate(count=Count("id"))
