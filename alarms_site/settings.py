@@ -1,5 +1,7 @@
 """Settings of alarms_site: the shared base plus what is this site's own."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from bridge.settings import *  # noqa: F403
 from bridge.settings import BRIDGE_APPS
 from sitekit.env import env_bool, env_int, env_mapping, env_str
@@ -63,6 +65,10 @@ ALARMS_CHATTER_AUTO_SHELVE = env_bool("ALARMS_CHATTER_AUTO_SHELVE", False)
 ALARMS_FLOOD_START = env_int("ALARMS_FLOOD_START", 10, minimum=1)
 ALARMS_FLOOD_END = env_int("ALARMS_FLOOD_END", 5, minimum=1)
 ALARMS_FLOOD_WINDOW_MINUTES = env_int("ALARMS_FLOOD_WINDOW_MINUTES", 10, minimum=1)
+if ALARMS_FLOOD_END > ALARMS_FLOOD_START:  # else one count could start a flood and end it at once
+    raise ImproperlyConfigured(
+        f"ALARMS_FLOOD_END ({ALARMS_FLOOD_END}) may not exceed ALARMS_FLOOD_START ({ALARMS_FLOOD_START})"
+    )
 # An alarm open longer than this is "standing" (hours).
 ALARMS_STANDING_HOURS = env_int("ALARMS_STANDING_HOURS", 24, minimum=1)
 

@@ -180,6 +180,11 @@ class JournalEntry(models.Model):
     class Meta:
         ordering = ["alarm_id", "id"]
         verbose_name_plural = "journal entries"
+        # The KPIs count alarms marked chattering in a window, on every /metrics scrape too:
+        # a small index of those entries only, not a scan of the whole journal.
+        indexes = [
+            models.Index(fields=["at"], name="journal_chattering_idx", condition=models.Q(action=Action.CHATTERING))
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,4 +1,4 @@
-"""The alarm pages: the live list (newest alarms, then live updates) and the status chart."""
+"""The alarm pages: the live list (newest alarms, then live updates) and the status page (KPIs, charts)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from alarms_site.alarms.serializers import AlarmOutputSerializer
 
 STATUS_MINUTES = 60
 STATUS_REFRESH_SECONDS = 15
+# The KPI windows the status page offers (the API takes any from 10m to 7d), and its first.
+KPI_WINDOWS = [("1h", "last hour"), ("24h", "last 24 hours"), ("7d", "last 7 days")]
+KPI_WINDOW = "24h"
 
 
 @require_GET
@@ -29,5 +32,11 @@ def alarm_live_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def alarm_status_page(request: HttpRequest) -> HttpResponse:
-    """The alarms-per-minute chart; the page's script draws it from the per-minute API and refreshes it."""
-    return render(request, "alarms/status.html", {"minutes": STATUS_MINUTES, "refresh_seconds": STATUS_REFRESH_SECONDS})
+    """The KPI panels and the alarms-per-minute chart; the page's scripts draw them from the APIs and refresh them."""
+    context = {
+        "minutes": STATUS_MINUTES,
+        "refresh_seconds": STATUS_REFRESH_SECONDS,
+        "kpi_windows": KPI_WINDOWS,
+        "kpi_window": KPI_WINDOW,
+    }
+    return render(request, "alarms/status.html", context)

@@ -42,3 +42,18 @@ def stored_alarms(count: int, **overrides: Any) -> list[Alarm]:
 def iso(value: datetime | None) -> str | None:
     """How DRF renders a datetime (UTC, ``Z``)."""
     return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def alarms_received(moments: list[datetime], **overrides: Any) -> list[Alarm]:
+    """One alarm received at each of ``moments`` (as if stored then), in one insert; names are unique."""
+    fields = {"building_id": 7, "severity": "minor", **overrides}
+    return Alarm.objects.bulk_create(
+        Alarm(
+            event_id=uuid.uuid4(),
+            name=f"Alarm {uuid.uuid4().hex[:8]}",
+            occurred_at=moment,
+            received_at=moment,
+            **fields,
+        )
+        for moment in moments
+    )

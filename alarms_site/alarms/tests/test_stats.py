@@ -100,6 +100,9 @@ class StatusPageTests(TestCase):
         self.assertContains(response, 'id="chart"')
         self.assertContains(response, 'data-api-path="/api/alarms/stats/per-minute/"')
         self.assertContains(response, "alarms/status.js")
+        self.assertContains(response, 'data-kpis-path="/api/alarms/kpis/"')
+        self.assertContains(response, "alarms/kpis.js")
+        self.assertContains(response, '<option value="24h" selected>')
 
     def test_the_live_page_links_to_it(self):
         self.client.force_login(User.objects.create_user("operator"))

@@ -4,46 +4,25 @@
  * Reads GET <api>?minutes=N ([{minute, critical, major, minor, warning, info}], oldest
  * first, zeros included) and draws it again every data-refresh-seconds (?refresh=N overrides
  * it, 1 to 3600). A failed refresh keeps the last chart and says so; the next one retries.
+ * The helpers are charts.js's; the KPI panels are kpis.js's.
  */
 (() => {
   "use strict";
 
+  const { element, scale, clock, refreshSeconds, status, getJson } = window.AlarmCharts;
   const SEVERITIES = ["critical", "major", "minor", "warning", "info"]; // bottom of each bar first
-  const SVG = "http://www.w3.org/2000/svg";
   const HEIGHT = 320;
   const MARGIN = { top: 10, right: 8, bottom: 26, left: 40 };
 
   const body = document.body;
   const MINUTES = Number(body.dataset.minutes) || 60;
-  const requested = Number(new URLSearchParams(location.search).get("refresh"));
-  const REFRESH_SECONDS = requested >= 1 && requested <= 3600 ? requested : Number(body.dataset.refreshSeconds) || 15;
+  const REFRESH_SECONDS = refreshSeconds();
   const API_URL = `${body.dataset.apiPath}?minutes=${MINUTES}`;
 
   const chart = document.getElementById("chart");
   const legend = document.getElementById("legend");
   const empty = document.getElementById("chart-empty");
-  const connection = document.getElementById("connection");
-  const connectionText = document.getElementById("connection-text");
   let latest = null;
-
-  const clock = (iso, seconds) =>
-    new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", ...(seconds ? { second: "2-digit" } : {}) });
-
-  function element(name, attributes, parent) {
-    const node = document.createElementNS(SVG, name);
-    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-    if (parent) parent.appendChild(node);
-    return node;
-  }
-
-  /** A round upper bound and its ticks: 0..max in 4 or 5 steps of 1, 2 or 5 times a power of ten. */
-  function scale(largest) {
-    if (largest <= 4) return { max: Math.max(largest, 1), step: 1 };
-    const rough = largest / 4;
-    const power = 10 ** Math.floor(Math.log10(rough));
-    const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough);
-    return { max: Math.ceil(largest / step) * step, step };
-  }
 
   function total(minute) {
     return SEVERITIES.reduce((sum, severity) => sum + minute[severity], 0);
@@ -117,16 +96,9 @@
     empty.hidden = minutes.some(total);
   }
 
-  function status(state, text) {
-    connection.className = `connection connection--${state}`;
-    connectionText.textContent = text;
-  }
-
   async function refresh() {
     try {
-      const response = await fetch(API_URL, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      latest = await response.json();
+      latest = await getJson(API_URL);
       drawLegend(latest);
       drawChart(latest);
       status("live", `Updated ${clock(new Date().toISOString(), true)}`);
