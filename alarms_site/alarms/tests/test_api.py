@@ -178,7 +178,7 @@ class SiteEndpointTests(SignedInMixin, TestCase):
         response = self.client.get("/alarms/live/")
 
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, 'id="initial-alarms"')
+        self.assertContains(response, 'id="live-page"')
         self.assertContains(response, "Alarm 1")
         self.assertIn("csrftoken", response.cookies)
 
