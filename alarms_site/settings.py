@@ -39,6 +39,9 @@ CHANNEL_LAYERS = {
 ALARMS_LIVE_SUBJECT = env_str("ALARMS_LIVE_SUBJECT", "alarms.live")
 # How many alarms the live page shows, and the most a reconnecting page is sent at once.
 ALARMS_LIVE_WINDOW = env_int("ALARMS_LIVE_WINDOW", 100, minimum=1)
+# The live page's counts are taken at most once per this many milliseconds per web process, and
+# within as long after the last change (alarms_site/alarms/livecounts.py says why).
+ALARMS_LIVE_COUNTS_MS = env_int("ALARMS_LIVE_COUNTS_MS", 1000, minimum=50)
 # Live sockets one web process serves at once; more are told to try again later.
 ALARMS_LIVE_MAX_SOCKETS = env_int("ALARMS_LIVE_MAX_SOCKETS", 1000, minimum=1)
 # Bytes a live socket may have waiting unsent (a client that stopped reading) before daphne

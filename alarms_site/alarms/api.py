@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -39,6 +40,7 @@ from alarms_site.alarms.serializers import (
     ShelveSerializer,
 )
 from alarms_site.alarms.shelving import alarm_shelve_many, alarm_unshelve_many
+from sitekit.pagination import StrictPageNumberPagination
 from sitekit.retrieve import QuickRetrieveMixin
 
 
@@ -80,6 +82,16 @@ def _valid(serializer_class: type, request: Request) -> dict:
 ACTION_RESPONSES = {200: AlarmOutputSerializer, 409: ErrorSerializer}
 
 
+class AlarmPages(StrictPageNumberPagination):
+    """``?page_size=`` up to ``ALARMS_LIVE_WINDOW``: the live page loads its whole window in one request."""
+
+    page_size_query_param = "page_size"
+
+    @property
+    def max_page_size(self) -> int:
+        return max(settings.ALARMS_LIVE_WINDOW, settings.REST_FRAMEWORK["PAGE_SIZE"])
+
+
 class AlarmViewSet(QuickRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Alarms, newest first (or ``order=priority``), with filters; the operator's actions on one alarm.
 
@@ -89,6 +101,7 @@ class AlarmViewSet(QuickRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
     serializer_class = AlarmOutputSerializer
     filterset_class = AlarmFilter
+    pagination_class = AlarmPages
 
     def get_queryset(self):
         return alarm_list()

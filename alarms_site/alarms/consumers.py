@@ -3,10 +3,13 @@
 Frames to the page: ``catchup`` (alarms it may lack, newest first, and ``more`` when older
 unseen ones did not fit; in several frames when they take more than one frame's 64 KiB,
 ``more`` on the last), ``created`` (newly stored alarms), ``acknowledged`` (alarms just
-acknowledged) and ``error``. From the page: ``{"type": "resume", "since": <newest id it
-has, 0 for none>, "unacknowledged": [ids of its unacknowledged rows]}``, sent on every
-(re)connect. Pages drop alarms they already have, so overlaps are harmless; gaps are not
-possible because the feed is live before the database is read (see ``connect``).
+acknowledged), ``changed`` (whole alarms cleared, shelved, assigned, commented...), ``counts``
+(the true counts, flood state and flood groups: after every ``resume`` answer, and whenever
+they may have changed, ``alarms_site.alarms.livecounts``) and ``error``. From the page:
+``{"type": "resume", "since": <newest id it has, 0 for none>, "unacknowledged": [ids of its
+unacknowledged rows]}``, sent on every (re)connect. Pages drop alarms they already have, so
+overlaps are harmless; gaps are not possible because the feed is live before the database is
+read (see ``connect``).
 
 Abuse is bounded (``alarms_site.alarms.sockets``): each process serves at most ``ALARMS_LIVE_MAX_SOCKETS``
 sockets (more are closed with ``CLOSE_TRY_AGAIN``), a socket that sends far more than a page
@@ -25,6 +28,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from alarms_site.alarms import live
+from alarms_site.alarms.livecounts import CountsTicker, counts_frame
 from alarms_site.alarms.selectors import alarm_acknowledged_among, alarm_catch_up
 from alarms_site.alarms.serializers import (
     AlarmAcknowledgementSerializer,
@@ -49,6 +53,7 @@ MESSAGES_BURST = 10
 MESSAGES_PER_SECOND = 1.0
 
 SOCKETS = SocketSlots()  # the signed-in live sockets this process serves
+COUNTS = CountsTicker(group=live.GROUP, wanted=lambda: len(SOCKETS) > 0)
 
 
 def may_watch(scope: dict[str, Any]) -> bool:
@@ -84,7 +89,7 @@ class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
         try:
             # Subscribed at the NATS server before the group is joined and before any
             # database read: whatever commits after the read reaches this socket.
-            await live.start_forwarding()
+            await live.start_forwarding(on_news=COUNTS.news)
         except NatsUnavailable as error:
             logger.warning("live page refused for now: %s", error)
             await self.close(code=CLOSE_TRY_AGAIN)
@@ -144,7 +149,7 @@ class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
 
 
 def catch_up_frames(*, since: int, unacknowledged: list[int]) -> list[dict[str, Any]]:
-    """The frames answering a ``resume``: alarms the page may lack, then acknowledgements it missed."""
+    """The frames answering a ``resume``: alarms the page may lack, acknowledgements it missed, the counts now."""
     catch_up = alarm_catch_up(since_id=since, limit=settings.ALARMS_LIVE_WINDOW)
     alarms = AlarmOutputSerializer(catch_up.alarms, many=True).data
     frames = live.frames_for("catchup", alarms, max_bytes=live.MAX_FRAME_BYTES - len(', "more": false'))
@@ -153,4 +158,5 @@ def catch_up_frames(*, since: int, unacknowledged: list[int]) -> list[dict[str, 
         acknowledged = alarm_acknowledged_among(alarm_ids=unacknowledged)
         if acknowledged:
             frames += live.frames_for("acknowledged", AlarmAcknowledgementSerializer(acknowledged, many=True).data)
+    frames.append(counts_frame())
     return frames

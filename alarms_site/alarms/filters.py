@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from alarms_site.alarms.models import Alarm, Severity, State
 from alarms_site.alarms.priorities import Priority, severities_of
-from alarms_site.alarms.selectors import ANNUNCIATED_NOW, ORDERS, alarm_ordered
+from alarms_site.alarms.selectors import ANNUNCIATED_NOW, OPEN, ORDERS, alarm_ordered
 from sitekit.filters import IntegerFilter, StrictFilterSet
 
 # A choice rather than a BooleanFilter, which reads "maybe" as "no filter" instead of an error.
@@ -29,6 +29,11 @@ class AlarmFilter(StrictFilterSet):
         choices=YES_NO,
         method="filter_annunciated",
         help_text="true: what the live page's main list shows (open, not shelved, building in service).",
+    )
+    open = django_filters.ChoiceFilter(
+        choices=YES_NO,
+        method="filter_open",
+        help_text="true: not closed (the live page's list with shelved and out-of-service alarms shown too).",
     )
     order = django_filters.ChoiceFilter(
         choices=[(name, name) for name in ORDERS],
@@ -61,6 +66,9 @@ class AlarmFilter(StrictFilterSet):
 
     def filter_annunciated(self, queryset: QuerySet[Alarm], name: str, value: str) -> QuerySet[Alarm]:
         return queryset.filter(ANNUNCIATED_NOW) if value == "true" else queryset.exclude(ANNUNCIATED_NOW)
+
+    def filter_open(self, queryset: QuerySet[Alarm], name: str, value: str) -> QuerySet[Alarm]:
+        return queryset.filter(state__in=OPEN) if value == "true" else queryset.exclude(state__in=OPEN)
 
     def filter_order(self, queryset: QuerySet[Alarm], name: str, value: str) -> QuerySet[Alarm]:
         return alarm_ordered(queryset, order=value)

@@ -8,7 +8,7 @@ were cleared, repeated or raised again); each web process forwards them into ``G
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -118,9 +118,19 @@ def _fill(fills: list[FrameFill], kind: str, alarms: list[Any], *, max_bytes: in
         fills[-1].add(alarm, size)
 
 
-async def start_forwarding() -> None:
-    """Make sure this web process receives the live feed (``NatsUnavailable`` if it cannot)."""
-    await forward_to_group(f"{settings.ALARMS_LIVE_SUBJECT}.>", GROUP, frames=frames_of)
+async def start_forwarding(*, on_news: Callable[[], None] | None = None) -> None:
+    """Make sure this web process receives the live feed (``NatsUnavailable`` if it cannot).
+
+    ``on_news`` is called whenever live messages arrived (the counts may have changed); the
+    first call in an event loop sets it.
+    """
+
+    def frames(messages: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+        if on_news is not None:
+            on_news()
+        return frames_of(messages)
+
+    await forward_to_group(f"{settings.ALARMS_LIVE_SUBJECT}.>", GROUP, frames=frames)
 
 
 def _push(kind: str, items: list) -> None:

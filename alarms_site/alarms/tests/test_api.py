@@ -51,6 +51,31 @@ class AlarmApiTests(SignedInMixin, TestCase):
         self.assertEqual(names("acknowledged=true"), ["C"])
         self.assertEqual(names("acknowledged=false&building_id=1&severity=critical"), ["A"])
 
+    def test_it_gives_the_live_page_its_whole_window_in_one_page_and_refuses_other_sizes(self):
+        stored_alarms(settings.ALARMS_LIVE_WINDOW + 1)
+
+        window = self.client.get(f"/api/alarms/?page_size={settings.ALARMS_LIVE_WINDOW}").json()
+        self.assertEqual((len(window["results"]), window["count"]), (settings.ALARMS_LIVE_WINDOW, 101))
+        for size in ("0", "abc", "", "1.5", str(settings.ALARMS_LIVE_WINDOW + 1)):
+            response = self.client.get(f"/api/alarms/?page_size={size}")
+            self.assertEqual((response.status_code, list(response.json())), (400, ["page_size"]), size)
+
+    def test_it_lists_open_alarms_shelved_ones_too_or_only_those_annunciated_now_by_priority(self):
+        services.alarm_store_batch(events=[event(name="Minor", severity="minor")])
+        services.alarm_store_batch(events=[event(name="Smoke detected", severity="critical")])
+        [shelved] = services.alarm_store_batch(events=[event(name="Shelved", severity="major")])
+        [closed] = services.alarm_store_batch(events=[event(name="Closed")])
+        self.client.post(f"/api/alarms/{shelved.pk}/shelve/", {"reason": "works", "minutes": 5}, format="json")
+        services.alarm_acknowledge(alarm=closed, by="jane")
+        services.alarm_transition(alarm=closed, action="clear", actor="system")
+
+        def names(query: str) -> list[str]:
+            return [a["name"] for a in self.client.get(f"/api/alarms/?{query}&order=priority").json()["results"]]
+
+        self.assertEqual(names("annunciated=true"), ["Smoke detected", "Minor"])
+        self.assertEqual(names("open=true"), ["Smoke detected", "Shelved", "Minor"])
+        self.assertEqual(names("open=false"), ["Closed"])
+
     def test_it_refuses_bad_filter_values_with_field_errors(self):
         response = self.client.get("/api/alarms/?building_id=abc&severity=loud&acknowledged=maybe")
 
@@ -153,7 +178,7 @@ class SiteEndpointTests(SignedInMixin, TestCase):
         response = self.client.get("/alarms/live/")
 
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, 'id="initial-alarms"')
+        self.assertContains(response, 'id="live-page"')
         self.assertContains(response, "Alarm 1")
         self.assertIn("csrftoken", response.cookies)
 

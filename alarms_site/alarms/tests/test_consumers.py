@@ -16,6 +16,7 @@ from django.test import TestCase, TransactionTestCase, override_settings
 
 from alarms_site.alarms import live, services
 from alarms_site.alarms.consumers import CLOSE_FEED_LOST, CLOSE_SIGNED_OUT, CLOSE_TRY_AGAIN, catch_up_frames
+from alarms_site.alarms.livecounts import COUNTS
 from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.tests.factories import event, stored_alarms
 from alarms_site.asgi import application
@@ -52,6 +53,21 @@ async def resume(socket: WebsocketCommunicator, since: int = 0, unacknowledged: 
     return await socket.receive_json_from(TIMEOUT)
 
 
+async def news(socket: WebsocketCommunicator) -> dict:
+    """The next frame that is not ``counts`` (those follow each resume, and any news, on their own)."""
+    while (frame := await socket.receive_json_from(TIMEOUT))["type"] == COUNTS:
+        pass
+    return frame
+
+
+async def output_past_counts(socket: WebsocketCommunicator) -> dict:
+    """The next thing the consumer sent that is not a ``counts`` frame (a close, say)."""
+    while True:
+        output = await socket.receive_output(TIMEOUT)
+        if output["type"] != "websocket.send" or orjson.loads(output["text"])["type"] != COUNTS:
+            return output
+
+
 class CatchUpFrameTests(TestCase):
     """A reconnecting page's answer in frames daphne can send (at most ``live.MAX_FRAME_BYTES`` each)."""
 
@@ -62,6 +78,8 @@ class CatchUpFrameTests(TestCase):
         with self.settings(ALARMS_LIVE_WINDOW=100):
             frames = catch_up_frames(since=0, unacknowledged=[])
 
+        self.assertEqual(frames[-1]["type"], COUNTS)
+        frames = frames[:-1]
         self.assertGreater(len(frames), 1)
         self.assertTrue(all(len(orjson.dumps(frame)) <= live.MAX_FRAME_BYTES for frame in frames))
         self.assertEqual({frame["type"] for frame in frames}, {"catchup"})
@@ -106,12 +124,12 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
             self.assertEqual((await resume(socket))["alarms"], [])
 
             stored = await database_sync_to_async(services.alarm_store_batch)(events=[event(name="A"), event(name="B")])
-            frame = await socket.receive_json_from(TIMEOUT)
+            frame = await news(socket)
             await database_sync_to_async(services.alarm_store_batch)(events=[event(id=stored[0].event_id)])
             # A marker stored after the duplicate: its push travels the same subject, so a push
             # of the duplicate would arrive before it.
             await database_sync_to_async(services.alarm_store_batch)(events=[event(name="Marker")])
-            next_frame = await socket.receive_json_from(TIMEOUT)
+            next_frame = await news(socket)
 
         self.assertEqual(frame["type"], "created")
         self.assertEqual([a["name"] for a in frame["alarms"]], ["A", "B"])
@@ -125,7 +143,7 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
             await resume(first)
             await resume(second)
             await database_sync_to_async(services.alarm_acknowledge)(alarm=alarm, by="jane")
-            frames = [await first.receive_json_from(TIMEOUT), await second.receive_json_from(TIMEOUT)]
+            frames = [await news(first), await news(second)]
 
         for frame in frames:
             self.assertEqual(frame["type"], "acknowledged")
@@ -137,11 +155,36 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
 
         async with feed(self.cookie) as socket:
             catch_up = await resume(socket, since=alarms[1].pk, unacknowledged=[a.pk for a in alarms])
-            acknowledged = await socket.receive_json_from(TIMEOUT)
+            acknowledged = await news(socket)
 
         self.assertEqual(catch_up["type"], "catchup")
         self.assertEqual(acknowledged["type"], "acknowledged")
         self.assertEqual([a["id"] for a in acknowledged["alarms"]], [alarms[0].pk])
+
+    async def test_it_ends_a_resume_with_the_true_counts_and_sends_every_page_new_ones_after_a_change(self):
+        await database_sync_to_async(stored_alarms)(3)
+
+        async with feed(self.cookie) as first, feed(self.cookie) as second:
+            await resume(first)
+            on_resume = await first.receive_json_from(TIMEOUT)
+            await resume(second)
+            await second.receive_json_from(TIMEOUT)
+            [alarm] = await database_sync_to_async(stored_alarms)(1)
+            await database_sync_to_async(services.alarm_acknowledge)(alarm=alarm, by="jane")
+            await database_sync_to_async(stored_alarms)(1, severity="critical")
+            latest = []
+            for socket in (first, second):
+                while (frame := await socket.receive_json_from(TIMEOUT))["type"] != COUNTS or (
+                    frame["counts"]["open"] < 5
+                ):
+                    pass
+                latest.append(frame)
+
+        self.assertEqual((on_resume["type"], on_resume["counts"]["unacknowledged"]), (COUNTS, 3))
+        self.assertEqual(set(on_resume), {"type", "counts", "flood", "groups"})
+        for frame in latest:
+            self.assertEqual((frame["counts"]["open"], frame["counts"]["unacknowledged"]), (5, 4))
+            self.assertEqual(frame["groups"]["buildings"][0]["rank"], 0)  # the critical one's
 
     async def test_it_answers_malformed_messages_with_errors_and_stays_open(self):
         async with feed(self.cookie) as socket:
@@ -169,7 +212,7 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
             # A real alarm after them on the same subject: had a foreign message been forwarded,
             # it would come first.
             await database_sync_to_async(services.alarm_store_batch)(events=[event(name="Marker")])
-            next_frame = await socket.receive_json_from(TIMEOUT)
+            next_frame = await news(socket)
             still_open = await resume(socket)
 
         self.assertEqual((next_frame["type"], [a["name"] for a in next_frame["alarms"]]), ("created", ["Marker"]))
@@ -217,7 +260,7 @@ class AlarmFeedConsumerTests(NatsTestMixin, TransactionTestCase):
                 async with feed(self.cookie) as socket:
                     await resume(socket)
                     await sync_to_async(server.stop)()
-                    closed = await socket.receive_output(TIMEOUT)
+                    closed = await output_past_counts(socket)
         finally:
             server.stop()
 
