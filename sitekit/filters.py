@@ -78,7 +78,13 @@ class StrictFilterExtension(DjangoFilterExtension):
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
         parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
-        bounds = {"minimum": filter_field.extra.get("min_value"), "maximum": filter_field.extra.get("max_value")}
+        extra = filter_field.extra
+        bounds = {"minimum": extra.get("min_value"), "maximum": extra.get("max_value")}
         for parameter in parameters:
-            parameter["schema"].update({key: value for key, value in bounds.items() if value is not None})
+            schema = parameter["schema"]
+            schema.update({key: value for key, value in bounds.items() if value is not None})
+            if schema.get("type") == "string" and "enum" not in schema:
+                schema["minLength"] = 1  # a blank value is refused (refuse_blank_values)
+                if extra.get("max_length") is not None:
+                    schema["maxLength"] = extra["max_length"]
         return parameters

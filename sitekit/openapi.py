@@ -86,14 +86,18 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
 
 # DRF's CharField refuses a NUL character (PostgreSQL cannot store one); the schema says so.
 NO_NUL = "^[^\\u0000]*$"
+# It also trims whitespace (``str.strip``: what ``str.isspace`` calls space) before a field
+# that may not be blank checks for blank, so such a field needs one character besides those.
+_SPACE = "\\t\\n\\u000b\\f\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+NOT_BLANK = f"^[^\\u0000]*[^\\u0000{_SPACE}][^\\u0000]*$"
 
 
 def document_refused_characters(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    """drf-spectacular post-processing hook: free-text fields of request bodies exclude NUL."""
+    """drf-spectacular post-processing hook: request text fields exclude NUL, and blanks where refused."""
     for name, schema in result.get("components", {}).get("schemas", {}).items():
         if not name.endswith("Request"):
             continue
         for field in schema.get("properties", {}).values():
             if field.get("type") == "string" and not {"format", "enum", "pattern"} & set(field):
-                field["pattern"] = NO_NUL
+                field["pattern"] = NOT_BLANK if field.get("minLength", 0) >= 1 else NO_NUL
     return result

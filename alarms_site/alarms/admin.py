@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -148,10 +147,13 @@ class AlarmAdmin(admin.ModelAdmin):
     @admin.action(description="Assign selected alarms (to the username given)", permissions=["change"])
     def assign(self, request: HttpRequest, queryset: QuerySet[Alarm]) -> None:
         username = request.POST.get("assignee", "").strip()
-        if not get_user_model().objects.filter(username=username, is_active=True).exists():
-            self.message_user(request, f"No active user {username!r} to assign to.", messages.ERROR)
+        try:
+            assigned = alarm_assign_many(
+                alarm_ids=_ids(queryset), to=username, by=request.user.get_username(), strict=True
+            )
+        except AlarmActionRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
             return
-        assigned = alarm_assign_many(alarm_ids=_ids(queryset), to=username, by=request.user.get_username())
         self.message_user(request, f"{len(assigned)} alarm(s) assigned to {username}.", messages.SUCCESS)
 
     @admin.action(description="Unassign selected alarms", permissions=["change"])

@@ -116,11 +116,11 @@ class AlarmViewSet(QuickRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(request=ShelveSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, MayShelve])
     def shelve(self, request: Request, pk: str | None = None) -> Response:
-        """Shelve the alarm for ``minutes`` or until it clears, with a reason; 409 when closed or shelved already."""
+        """Shelve the alarm for ``minutes`` (none: until it clears), with a reason; 409 when closed or shelved."""
         alarm = self.get_object()
         data = _valid(ShelveSerializer, request)
         by = request.user.get_username()
-        minutes = data.get("minutes")
+        minutes = data.get("minutes")  # None: until it clears
         return _answer(
             lambda: alarm_shelve_many(alarm_ids=[alarm.pk], by=by, reason=data["reason"], minutes=minutes, strict=True),
             alarm,
@@ -137,9 +137,9 @@ class AlarmViewSet(QuickRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(request=AssignSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, MayChange])
     def assign(self, request: Request, pk: str | None = None) -> Response:
-        """Assign the alarm to an active user (by username); 409 when closed or assigned to them already."""
+        """Assign the alarm to an active user by username; 409 when closed, assigned to them, or no such user."""
         alarm = self.get_object()
-        to = _valid(AssignSerializer, request)["assignee"].get_username()
+        to = _valid(AssignSerializer, request)["assignee"]
         by = request.user.get_username()
         return _answer(lambda: alarm_assign_many(alarm_ids=[alarm.pk], to=to, by=by, strict=True), alarm)
 

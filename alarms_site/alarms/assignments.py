@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from alarms_site.alarms.changes import Change, FollowUp, change_alarms
+from django.contrib.auth import get_user_model
+
+from alarms_site.alarms.changes import AlarmActionRefused, Change, FollowUp, change_alarms
 from alarms_site.alarms.models import Action, Alarm, State
 
 
 def alarm_assign_many(*, alarm_ids: Iterable[int], to: str, by: str, strict: bool = False) -> list[Alarm]:
-    """Assign open alarms to the user ``to`` (a username the caller checked exists and is active)."""
+    """Assign open alarms to the active user of the alarms site named ``to``.
+
+    No such user refuses every alarm (``AlarmActionRefused`` with ``strict``): the set of
+    users is the state that decides it, as an alarm's state decides the rest.
+    """
+    if not get_user_model().objects.filter(username=to, is_active=True).exists():
+        if strict:
+            raise AlarmActionRefused(f"cannot assign: there is no active user {to!r} on the alarms site")
+        return []
 
     def refuse(alarm: Alarm) -> str | None:
         if alarm.state == State.CLOSED:

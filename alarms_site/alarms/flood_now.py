@@ -6,29 +6,23 @@ raised with the building in service) were received within the last
 ``ALARMS_FLOOD_END``: the gap between the two (hysteresis) keeps a flood that is dying down
 from flickering on and off with every alarm.
 
-The count in the trailing window alone decides when it is above the start or below the end.
-In between, only the history says whether a flood started and has not ended yet, so the
-annunciation times of the last ``SCAN_WINDOWS`` windows are replayed (at most ``SCAN_ROWS`` of
-them, the newest). A flood that began before that horizon and has hovered between the two
-thresholds ever since is not seen: an edge this bounded scan accepts.
-
-This is the live page's own small rule, kept apart on purpose so that it can give way to the
-shared flood rule of the KPIs once that exists.
+The count in the trailing window alone decides when it is above the start or below the end:
+one cheap count, which is what the page needs once a second in a flood. In between, only the
+history says whether a flood started and has not ended yet: that is the KPIs' flood rule
+(``flood_selectors.flood_now``, on ``floods.py``), asked only then, so the banner and the
+KPIs never disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
+from alarms_site.alarms import flood_selectors
 from alarms_site.alarms.models import Alarm
-
-SCAN_WINDOWS = 6
-SCAN_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -41,38 +35,11 @@ class FloodNow:
 
 
 def flood_now(*, now: datetime | None = None) -> FloodNow:
-    """Whether a flood is on at ``now`` (default: now); one count, and a bounded scan only between the thresholds."""
+    """Whether a flood is on at ``now`` (default: now): one count, and the full rule only between the thresholds."""
     now = now or timezone.now()
     window = timedelta(minutes=settings.ALARMS_FLOOD_WINDOW_MINUTES)
     start, end = settings.ALARMS_FLOOD_START, settings.ALARMS_FLOOD_END
     annunciated = Alarm.objects.filter(annunciated=True, received_at__lte=now)
     recent = annunciated.filter(received_at__gt=now - window).count()
-    if recent > start or recent < end:
-        active = recent > start
-    else:
-        newest = annunciated.filter(received_at__gt=now - SCAN_WINDOWS * window).order_by("-received_at")
-        times = list(newest.values_list("received_at", flat=True)[:SCAN_ROWS])
-        active = flooding_after(times, now=now, window=window, start=start, end=end)
+    active = recent > start if recent > start or recent < end else flood_selectors.flood_now(now=now).in_flood
     return FloodNow(active=active, recent=recent, window_minutes=settings.ALARMS_FLOOD_WINDOW_MINUTES)
-
-
-def flooding_after(times: Sequence[datetime], *, now: datetime, window: timedelta, start: int, end: int) -> bool:
-    """Replay the annunciations at ``times`` (in any order) up to ``now``: is a flood on at the end?
-
-    The trailing window's count rises as each alarm arrives and falls as it leaves the
-    window, ``window`` later; the flood starts above ``start`` and ends below ``end``.
-    Arrivals and departures at one instant are taken together: the window is (t - window, t].
-    """
-    changes: dict[datetime, int] = {}
-    for time in times:
-        changes[time] = changes.get(time, 0) + 1
-        if time + window <= now:
-            changes[time + window] = changes.get(time + window, 0) - 1
-    count, flooding = 0, False
-    for time in sorted(changes):
-        count += changes[time]
-        if count > start:
-            flooding = True
-        elif count < end:
-            flooding = False
-    return flooding

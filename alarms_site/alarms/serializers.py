@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, JournalEntry, OutOfService, Severity
@@ -134,38 +133,22 @@ class JournalEntrySerializer(OutputModelSerializer):
 
 
 class ShelveSerializer(serializers.Serializer):
-    """``POST .../shelve/``: a reason, and either ``minutes`` (a timed shelve) or ``until_cleared``: true (one-shot)."""
+    """``POST .../shelve/``: a reason, and ``minutes`` for a timed shelve; without, until the alarm clears."""
 
     reason = StrictCharField(min_length=1, max_length=500, trim_whitespace=True)
     minutes = StrictIntegerField(
-        min_value=1, required=False, help_text="At most ALARMS_SHELVE_MAX_MINUTES (480 by default)."
+        min_value=1,
+        max_value=settings.ALARMS_SHELVE_MAX_MINUTES,
+        required=False,
+        allow_null=True,
+        help_text="How long (ALARMS_SHELVE_MAX_MINUTES at most); left out or null: until it clears (one-shot).",
     )
-    until_cleared = serializers.BooleanField(
-        required=False, help_text="true: shelved until the alarm clears (one-shot)."
-    )
-
-    def validate_minutes(self, minutes: int) -> int:
-        if minutes > settings.ALARMS_SHELVE_MAX_MINUTES:
-            raise serializers.ValidationError(
-                f"Ensure this value is less than or equal to {settings.ALARMS_SHELVE_MAX_MINUTES}."
-            )
-        return minutes
-
-    def validate(self, attrs: dict) -> dict:
-        """Exactly one of ``minutes`` and ``until_cleared: true``."""
-        if ("minutes" in attrs) == bool(attrs.get("until_cleared")):
-            raise serializers.ValidationError(
-                "give minutes (a timed shelve) or until_cleared: true (one-shot), one of them"
-            )
-        return attrs
 
 
 class AssignSerializer(serializers.Serializer):
-    """``POST .../assign/``: the username of an active user of the alarms site."""
+    """``POST .../assign/``: the username of an active user of the alarms site (409 when there is none)."""
 
-    assignee = serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
-    )
+    assignee = StrictCharField(min_length=1, max_length=150)
 
 
 class CommentSerializer(serializers.Serializer):

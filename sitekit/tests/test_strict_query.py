@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.test import TestCase
 
+from sitekit.openapi import NOT_BLANK
 from sitekit.testing import SignedInMixin
 
 
@@ -26,13 +29,21 @@ class StrictQueryTests(SignedInMixin, TestCase):
 
         self.assertEqual(response.status_code, 415)
 
-    def test_the_schema_states_the_page_minimum_and_that_text_holds_no_nul(self):
+    def test_the_schema_states_the_page_minimum_and_that_text_holds_no_nul_nor_only_spaces(self):
         schema = self.client.get("/api/schema/?format=json").json()
 
         page = next(p for p in schema["paths"]["/api/workflows/"]["get"]["parameters"] if p["name"] == "page")
         name = schema["components"]["schemas"]["WorkflowInputRequest"]["properties"]["name"]
         self.assertEqual(page["schema"]["minimum"], 1)
-        self.assertEqual(name["pattern"], "^[^\\u0000]*$")
+        self.assertEqual(name["pattern"], NOT_BLANK)
+        not_blank = re.compile(NOT_BLANK.encode().decode("unicode_escape"))
+        self.assertTrue(not_blank.match(" Boiler room "))
+        refused = [chr(code) for code in range(0x3001) if chr(code).isspace() or code == 0]  # what DRF strips, NUL
+        self.assertEqual([hex(ord(c)) for c in refused if not_blank.match(c * 3)], [])
+        blank = self.client.post(
+            "/api/workflows/", {"name": "\u2003", "building_id": 1}, content_type="application/json"
+        )
+        self.assertEqual(blank.status_code, 400)
         self.assertEqual(
             list(schema["paths"]["/api/workflows/"]["post"]["requestBody"]["content"]), ["application/json"]
         )

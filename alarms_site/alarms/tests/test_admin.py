@@ -80,7 +80,7 @@ class OperatorAdminActionTests(TestCase):
     def test_it_assigns_to_an_active_user_and_comments(self):
         User.objects.create_user("kim")
 
-        self.assertContains(self.act("assign", assignee="nobody"), "No active user")
+        self.assertContains(self.act("assign", assignee="nobody"), "no active user")
         self.assertContains(self.act("assign", assignee="kim"), "2 alarm(s) assigned to kim.")
         self.assertContains(self.act("comment", note="checked"), "2 alarm(s) commented.")
         self.assertEqual(set(Alarm.objects.values_list("assignee", "comments")), {("kim", 1)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
@@ -108,6 +109,11 @@ class ShelveTests(TestCase):
 class AssignAndCommentTests(TestCase):
     def test_assign_then_unassign_is_journaled_and_a_repeat_is_refused(self):
         [alarm] = stored_alarms(1)
+        get_user_model().objects.create_user("kim")
+        get_user_model().objects.create_user("gone", is_active=False)
+        for nobody in ("nobody", "gone"):
+            with self.assertRaisesMessage(AlarmActionRefused, f"there is no active user {nobody!r}"):
+                alarm_assign_many(alarm_ids=[alarm.pk], to=nobody, by="sam", strict=True)
 
         alarm_assign_many(alarm_ids=[alarm.pk], to="kim", by="sam", strict=True)
         with self.assertRaisesMessage(AlarmActionRefused, "is assigned to kim already"):

@@ -39,7 +39,7 @@ function bodyOf(form) {
     case "shelve": {
       const minutes = data.get("minutes");
       const reason = String(data.get("reason") || "").trim();
-      return minutes === "cleared" ? { reason, until_cleared: true } : { reason, minutes: Number(minutes) };
+      return minutes === "cleared" ? { reason } : { reason, minutes: Number(minutes) };
     }
     case "assign":
       return { assignee: String(data.get("assignee") || "").trim() };
