@@ -58,6 +58,8 @@ def field_schema(field: serializers.Field) -> dict[str, Any]:
         raise TypeError(f"no JSON Schema mapping for {type(field).__name__} {field.field_name!r}")
     if field.allow_null:
         schema["type"] = [schema["type"], "null"]
+        if "enum" in schema:  # an enum holds every allowed value: without null, null would be refused
+            schema["enum"].append(None)
     if field.default is not empty and not callable(field.default):
         schema["default"] = field.default
     return schema

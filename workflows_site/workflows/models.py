@@ -13,10 +13,32 @@ class WorkflowStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# A workflow still to be done.
+OPEN_STATUSES = (WorkflowStatus.NEW, WorkflowStatus.ACTIVE)
+
+
+class WorkflowKind(models.TextChoices):
+    GENERAL = "general", "General"
+    RESPONSE = "response", "Response to an alarm"
+    MAINTENANCE = "maintenance", "Maintenance"
+
+
 class Workflow(models.Model):
     name = models.CharField(max_length=200, validators=[MinLengthValidator(1)])
     building_id = models.BigIntegerField(db_index=True, validators=[MinValueValidator(1)])
+    kind = models.CharField(
+        max_length=16,
+        choices=WorkflowKind.choices,
+        default=WorkflowKind.GENERAL,
+        help_text="Set at creation. While a maintenance workflow is active, the alarms site keeps its building "
+        "out of service.",
+    )
     status = models.CharField(max_length=16, choices=WorkflowStatus.choices, default=WorkflowStatus.NEW)
+    version = models.PositiveIntegerField(
+        default=1,
+        help_text="1 at creation, one more with each status change: the version of its last "
+        "workflow.status_changed event, by which readers tell a newer event from an older one.",
+    )
     idempotency_key = models.CharField(
         max_length=200,
         unique=True,

@@ -1,10 +1,17 @@
-"""Workflow services: idempotent creation."""
+"""Workflow services: idempotent creation, announced once per workflow created."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from django.test import TestCase
 
+from bridge.dispatch import validate
+from bridge.outbox.models import OutboxMessage
+from workflows_site.workflows.announcements import STATUS_CHANGED
 from workflows_site.workflows.models import Workflow
+from workflows_site.workflows.serializers import WorkflowStatusChangedSerializer
 from workflows_site.workflows.services import NewWorkflow, workflow_create, workflow_create_many
 
 
@@ -42,3 +49,39 @@ class WorkflowCreateManyTests(TestCase):
         self.assertEqual(len({w.pk for w in created}), 4)
         self.assertEqual(Workflow.objects.count(), 4)
         self.assertEqual(Workflow.objects.get(idempotency_key="k1").name, "A")
+
+
+class CreationAnnouncementTests(TestCase):
+    def announced(self) -> dict[str, dict]:
+        return {m.key: m.payload for m in OutboxMessage.objects.filter(subject=STATUS_CHANGED)}
+
+    def test_it_announces_each_workflow_created_once_and_a_replayed_request_not_again(self):
+        workflow_create(name="Old", building_id=9, idempotency_key="k-old")
+        before = set(self.announced())
+        created = workflow_create_many(
+            new=[
+                NewWorkflow("A", 1, "k1", "maintenance"),
+                NewWorkflow("A again", 1, "k1"),
+                NewWorkflow("Retry", 9, "k-old"),
+                NewWorkflow("B", 2),
+            ]
+        )
+
+        new_events = {key: payload for key, payload in self.announced().items() if key not in before}
+        self.assertEqual(set(new_events), {f"workflow-{created[0].pk}-v1", f"workflow-{created[3].pk}-v1"})
+        first = new_events[f"workflow-{created[0].pk}-v1"]
+        self.assertEqual(
+            {key: value for key, value in first.items() if key not in ("id", "changedAt")},
+            {
+                "workflowId": created[0].pk,
+                "buildingId": 1,
+                "kind": "maintenance",
+                "name": "A",
+                "status": "new",
+                "previousStatus": None,
+                "version": 1,
+            },
+        )
+        self.assertEqual(uuid.UUID(first["id"]).version, 4)
+        self.assertEqual(datetime.fromisoformat(first["changedAt"]), created[0].created_at)
+        self.assertEqual(validate(WorkflowStatusChangedSerializer, first)["workflowId"], created[0].pk)
