@@ -1,9 +1,10 @@
 """workflows_site's NATS routes: what the workflows bridge replicas serve, read and announce."""
 
-from bridge.routes import Announce, Reply, RouteTable
+from bridge.routes import Announce, Event, Reply, RouteTable
 from workflows_site.workflows import handlers
 from workflows_site.workflows.announcements import STATUS_CHANGED
 from workflows_site.workflows.serializers import (
+    BuildingDeletedEventSerializer,
     WorkflowCreateMessageSerializer,
     WorkflowStatusChangedSerializer,
     WorkflowTransitionMessageSerializer,
@@ -36,6 +37,19 @@ ROUTES = RouteTable(
             stream="WORKFLOWS",
             stream_subjects=("workflow.>",),
             description="Every creation and status change of a workflow, through the outbox.",
+        ),
+        Event(
+            subject="building.deleted",
+            handler=handlers.buildings_deleted,
+            serializer=BuildingDeletedEventSerializer,
+            stream="BUILDINGS",
+            stream_subjects=("building.>",),
+            durable="workflows-service-buildings",
+            id_field="id",
+            batch_size=100,
+            # Outside ``building.>`` so a parked event is never captured by BUILDINGS again.
+            dead_letter_subject="deadletter.workflows.building.deleted",
+            dead_letter_stream="WORKFLOWS_BUILDINGS_DEAD_LETTER",
         ),
     ],
 )

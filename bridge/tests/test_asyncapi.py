@@ -107,6 +107,10 @@ def tamper_alias_queue(document: Document) -> None:
     document["operations"]["serveWorkflowsCreateNestjsObject"]["bindings"]["nats"]["queue"] = "nest"
 
 
+def tamper_reader_durable(document: Document) -> None:
+    document["channels"]["buildingDeleted"]["x-jetstream"]["durables"]["workflows"] = "workflows-service"
+
+
 def tamper_previous_status(document: Document) -> None:
     document["components"]["schemas"]["WorkflowStatusChanged"]["properties"]["previousStatus"]["enum"].remove(None)
 
@@ -125,6 +129,10 @@ def tamper_previous_status(document: Document) -> None:
         (tamper_reply_shape, "WorkflowCreated (workflows_site.workflows.serializers.WorkflowReplySerializer)"),
         (tamper_alias_away, 'alias {"cmd":"workflows.create"}: no channel has this address'),
         (tamper_alias_queue, "operation serveWorkflowsCreateNestjsObject has queue group 'nest'"),
+        (
+            tamper_reader_durable,
+            "x-jetstream durable is 'workflows-service', the route says 'workflows-service-buildings'",
+        ),
         (tamper_previous_status, "field 'previousStatus' enum is ['active', 'cancelled', 'completed', 'new']"),
     ],
 )

@@ -14,8 +14,23 @@ from django.http import HttpRequest
 
 from workflows_site.workflows import services
 from workflows_site.workflows.errors import WorkflowChangeRefused
-from workflows_site.workflows.models import Workflow, WorkflowStatus
+from workflows_site.workflows.models import DeletedBuilding, Workflow, WorkflowStatus
+from workflows_site.workflows.selectors import building_is_deleted
 from workflows_site.workflows.transitions import workflows_transition
+
+
+class WorkflowForm(forms.ModelForm):
+    """Refuses a deleted building before the save, so the admin shows it on the field."""
+
+    class Meta:
+        model = Workflow
+        fields = ["name", "building_id", "kind"]
+
+    def clean_building_id(self) -> int:
+        building_id = self.cleaned_data["building_id"]
+        if building_id != self.instance.building_id and building_is_deleted(building_id):
+            raise forms.ValidationError(f"Building {building_id} was deleted: it gets no workflow.")
+        return building_id
 
 
 def _move_to(status: str, description: str):
@@ -36,6 +51,7 @@ def _move_to(status: str, description: str):
 
 @admin.register(Workflow)
 class WorkflowAdmin(admin.ModelAdmin):
+    form = WorkflowForm
     list_display = ["id", "name", "building_id", "kind", "status", "version", "created_at"]
     list_filter = ["kind", "status", "created_at"]
     search_fields = ["name", "=building_id", "=id", "idempotency_key"]
@@ -64,3 +80,21 @@ class WorkflowAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:
         services.workflows_delete(workflows=queryset)
+
+
+@admin.register(DeletedBuilding)
+class DeletedBuildingAdmin(admin.ModelAdmin):
+    """Buildings the buildings site deleted: why a request for a workflow there is refused. Read only."""
+
+    list_display = ["building_id", "deleted_at", "recorded_at"]
+    search_fields = ["=building_id"]
+    date_hierarchy = "deleted_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: DeletedBuilding | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: DeletedBuilding | None = None) -> bool:
+        return False

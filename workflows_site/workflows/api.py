@@ -17,8 +17,8 @@ from workflows_site.workflows.serializers import WorkflowInputSerializer, Workfl
 
 
 class ChangeRefused(APIException):
-    """A change the workflow rules refuse: the refusal's status, its reason under the field it concerns,
-    as DRF shows field errors."""
+    """A change the workflow rules refuse: the refusal's status (400, or 409 for a deleted building), its reason
+    under the field it concerns, as DRF shows field errors."""
 
     default_code = "invalid"
 

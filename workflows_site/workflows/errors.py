@@ -23,3 +23,17 @@ class TransitionRefused(WorkflowChangeRefused):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, field="status")
+
+
+class BuildingDeleted(WorkflowChangeRefused):
+    """The building was deleted: it gets no workflow any more (409, as retrying cannot help)."""
+
+    status = 409
+
+    def __init__(self, building_ids: list[int]) -> None:
+        self.building_ids = building_ids
+        if len(building_ids) == 1:
+            message = f"building {building_ids[0]} was deleted: no workflow is created for it"
+        else:
+            message = f"buildings {', '.join(map(str, building_ids))} were deleted: no workflow is created for them"
+        super().__init__(message, field="building_id")

@@ -1,4 +1,4 @@
-"""Workflows of buildings."""
+"""Workflows of buildings, and the buildings known to be deleted."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ class WorkflowStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-# A workflow still to be done.
+# A workflow still to be done: the ones a building's deletion cancels.
 OPEN_STATUSES = (WorkflowStatus.NEW, WorkflowStatus.ACTIVE)
 
 
@@ -55,3 +55,21 @@ class Workflow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (building {self.building_id})"
+
+
+class DeletedBuilding(models.Model):
+    """A building the buildings site deleted (``building.deleted``): no workflow is created for it any more.
+
+    Kept for good, as a request for its workflow may arrive any time after the deletion (one
+    in flight, or a retry); one row per building, so a redelivered event changes nothing.
+    """
+
+    building_id = models.BigIntegerField(primary_key=True, validators=[MinValueValidator(1)])
+    deleted_at = models.DateTimeField(help_text="When the buildings site deleted it.")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-deleted_at"]
+
+    def __str__(self) -> str:
+        return f"building {self.building_id} (deleted)"

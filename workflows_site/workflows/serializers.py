@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from sitekit.fields import MAX_BIGINT, StrictCharField, StrictIntegerField
+from sitekit.fields import MAX_BIGINT, StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 from sitekit.serializers import OutputModelSerializer
 from workflows_site.workflows.models import Workflow, WorkflowKind, WorkflowStatus
 
@@ -72,3 +72,15 @@ class WorkflowStatusChangedSerializer(serializers.Serializer):
     previousStatus = serializers.ChoiceField(choices=WorkflowStatus.choices, allow_null=True)  # noqa: N815 - wire name
     version = serializers.IntegerField(min_value=1)
     changedAt = serializers.DateTimeField()  # noqa: N815 - wire name
+
+
+class BuildingDeletedEventSerializer(serializers.Serializer):
+    """``building.deleted`` as this site reads it: ``{"id": uuid, "buildingId": int, "deletedAt": ISO 8601}``.
+
+    ``id`` is the event's own id (the bridge fills it from ``Nats-Msg-Id`` when absent);
+    ``deletedAt`` defaults to when the event is read.
+    """
+
+    id = StrictUUIDField()
+    buildingId = StrictIntegerField(min_value=1, max_value=MAX_BIGINT, source="building_id")  # noqa: N815 - wire name
+    deletedAt = StrictDateTimeField(required=False, source="deleted_at")  # noqa: N815 - wire name

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from sitekit.inserts import insert_new
 from workflows_site.workflows.announcements import announce_created
+from workflows_site.workflows.deletions import refuse_deleted_buildings
 from workflows_site.workflows.errors import TransitionRefused, WorkflowChangeRefused
 from workflows_site.workflows.models import OPEN_STATUSES, Workflow, WorkflowStatus
 from workflows_site.workflows.transitions import workflow_transition, workflows_transition
@@ -60,9 +61,13 @@ def workflow_create_many(*, new: list[NewWorkflow]) -> list[Workflow]:
     second one. The keyed rows take one statement that returns the rows it inserted, and
     exactly those (and the unkeyed ones) are announced: a replayed request announces
     nothing again. Only keys it skipped (retries, which are rare) are read back.
+
+    ``BuildingDeleted`` when any of them names a deleted building (see ``deletions``):
+    nothing of the batch is kept then.
     """
     if not new:
         return []
+    refuse_deleted_buildings(item.building_id for item in new)
     first_by_key: dict[str, NewWorkflow] = {}
     for item in new:
         if item.idempotency_key:
@@ -91,13 +96,16 @@ def workflow_update(
     """Change a workflow's name or building, and move it to ``status`` (checked, announced) when given.
 
     The kind is set at creation: readers of the events (the alarms site, for maintenance)
-    follow a workflow by its kind, so another kind is refused. All or nothing: a refused
-    status keeps the name too.
+    follow a workflow by its kind, so another kind is refused. Moving a workflow to a deleted
+    building is refused as creating one there is. All or nothing: a refused status keeps
+    the name too.
     """
     if kind is not None and kind != workflow.kind:
         raise WorkflowChangeRefused(
             f"the kind of workflow {workflow.pk} is {workflow.kind}: it is set at creation", field="kind"
         )
+    if fields.get("building_id", workflow.building_id) != workflow.building_id:
+        refuse_deleted_buildings([fields["building_id"]])
     if status is not None:
         workflow = workflow_transition(workflow_id=workflow.pk, status=status)
     for name, value in fields.items():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.test import TestCase
+from django.utils import timezone
 
 from bridge.outbox.testing import OUTBOX_ROWS
 from sitekit.admin_checks import AdminListChecks
-from workflows_site.workflows.models import Workflow, WorkflowKind
+from workflows_site.workflows.models import DeletedBuilding, Workflow, WorkflowKind
 
 
 def many_workflows(count: int) -> None:
@@ -18,8 +19,16 @@ def many_workflows(count: int) -> None:
     )
 
 
+def many_deleted_buildings(count: int) -> None:
+    now = timezone.now()
+    DeletedBuilding.objects.bulk_create(
+        DeletedBuilding(building_id=index + 1, deleted_at=now) for index in range(count)
+    )
+
+
 class WorkflowsAdminListTests(AdminListChecks, TestCase):
     site_rows = {
         **OUTBOX_ROWS,
         "workflows.Workflow": many_workflows,
+        "workflows.DeletedBuilding": many_deleted_buildings,
     }

@@ -7,13 +7,18 @@ the streams are read back as they are stored.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
+import orjson
 from django.test import TransactionTestCase
 
 from bridge import asyncapi
 from bridge.client import get_client
 from bridge.jetstream_testing import (
+    StreamMessage,
+    consumer_backlog,
+    publish_to_stream,
     running_bridge,
     stream_messages,
     wait_until,
@@ -94,3 +99,65 @@ class StatusChangedTests(NatsTestMixin, TransactionTestCase):
         self.assertEqual(refused.exception.message, f"cannot move workflow {created['id']} from cancelled to active")
         self.assertEqual((unknown.exception.status, unknown.exception.message[:8]), (404, "workflow"))
         self.assertEqual([event["status"] for event in events], ["new", "cancelled"])
+
+
+def deleted(building_id: int) -> bytes:
+    return orjson.dumps({"id": str(uuid.uuid4()), "buildingId": building_id, "deletedAt": "2025-05-01T10:00:00Z"})
+
+
+class BuildingDeletedTests(NatsTestMixin, TransactionTestCase):
+    def consumed(self) -> bool:
+        return consumer_backlog(self.nats.url, "BUILDINGS", DURABLE) == 0
+
+    def parked(self, count: int) -> list[StreamMessage]:
+        """The dead letters once there are ``count`` of them, else none."""
+        messages = stream_messages(self.nats.url, "WORKFLOWS_BUILDINGS_DEAD_LETTER")
+        return messages if len(messages) == count else []
+
+    def test_twice_delivered_it_cancels_the_open_workflows_once_with_one_event_each(self):
+        client = get_client()
+        with running_bridge(self.nats.url):
+            new = client.request("workflows.create", {"name": "New", "buildingId": 7})
+            active = client.request("workflows.create", {"name": "Active", "buildingId": 7})
+            client.request("workflows.transition", {"id": active["id"], "status": "active"})
+            other = client.request("workflows.create", {"name": "Other building", "buildingId": 8})
+            event = deleted(7)
+            # The same event twice, one after the other was handled: as a publisher's retry after
+            # the duplicate window, or a redelivery after a lost acknowledgement, would come.
+            for _ in range(2):
+                publish_to_stream(self.nats.url, "building.deleted", [event])
+                wait_until(self.consumed, what="building.deleted consumed")
+            events = status_events(self.nats.url, new["id"], active["id"], other["id"])
+            with self.assertRaises(RemoteError) as late:
+                client.request("workflows.create", {"name": "Late", "buildingId": 7}, idempotency_key="late")
+
+        self.assertEqual(
+            dict(Workflow.objects.values_list("pk", "status")),
+            {new["id"]: "cancelled", active["id"]: "cancelled", other["id"]: "new"},
+        )
+        cancellations = [
+            (e["workflowId"], e["previousStatus"], e["version"]) for e in events if e["status"] == "cancelled"
+        ]
+        self.assertEqual(sorted(cancellations), [(new["id"], "new", 2), (active["id"], "active", 3)])
+        self.assertEqual(late.exception.status, 409)
+        self.assertEqual(late.exception.message, "building 7 was deleted: no workflow is created for it")
+        self.assertEqual(late.exception.errors, {"buildingId": [late.exception.message]})
+
+    def test_a_bad_event_is_parked_on_the_dead_letter_stream_with_its_reason(self):
+        with running_bridge(self.nats.url):
+            workflow = get_client().request("workflows.create", {"name": "Kept", "buildingId": 9})
+            bad = [b'{"id": "7d3c8e2a-3f1e-4a56-9a53-1c2b3d4e5f60", "buildingId": "nine"}', b"not json"]
+            publish_to_stream(self.nats.url, "building.deleted", bad)
+            wait_until(self.consumed, what="building.deleted consumed")
+            parked = wait_until(lambda: self.parked(2), what="both events parked")
+
+        self.assertEqual([message.data for message in parked], bad)
+        reasons = [message.headers["Rejected-Reason"] for message in parked]
+        self.assertEqual(reasons[0], 'Invalid payload {"buildingId":["Must be an integer."]}')
+        self.assertTrue(reasons[1].startswith("Body is not valid JSON"), reasons[1])
+        self.assertEqual({message.subject for message in parked}, {"deadletter.workflows.building.deleted"})
+        for message in parked:
+            self.assertEqual(
+                asyncapi.payload_problems(DOCUMENT, "buildingDeletedWorkflowsRejected", None, message.headers), []
+            )
+        self.assertEqual(Workflow.objects.get(pk=workflow["id"]).status, "new")

@@ -6,11 +6,13 @@ import uuid
 from datetime import datetime
 
 from django.test import TestCase
+from django.utils import timezone
 
 from bridge.dispatch import validate
 from bridge.outbox.models import OutboxMessage
 from workflows_site.workflows.announcements import STATUS_CHANGED
-from workflows_site.workflows.models import Workflow
+from workflows_site.workflows.errors import BuildingDeleted
+from workflows_site.workflows.models import DeletedBuilding, Workflow
 from workflows_site.workflows.serializers import WorkflowStatusChangedSerializer
 from workflows_site.workflows.services import NewWorkflow, workflow_create, workflow_create_many
 
@@ -85,3 +87,12 @@ class CreationAnnouncementTests(TestCase):
         self.assertEqual(uuid.UUID(first["id"]).version, 4)
         self.assertEqual(datetime.fromisoformat(first["changedAt"]), created[0].created_at)
         self.assertEqual(validate(WorkflowStatusChangedSerializer, first)["workflowId"], created[0].pk)
+
+    def test_a_batch_naming_a_deleted_building_creates_and_announces_nothing(self):
+        DeletedBuilding.objects.create(building_id=7, deleted_at=timezone.now())
+
+        with self.assertRaisesMessage(BuildingDeleted, "building 7 was deleted: no workflow is created for it"):
+            workflow_create_many(new=[NewWorkflow("A", 1, "k1"), NewWorkflow("B", 7, "k2")])
+
+        self.assertFalse(Workflow.objects.exists())
+        self.assertFalse(OutboxMessage.objects.exists())
