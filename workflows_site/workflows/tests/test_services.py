@@ -96,3 +96,13 @@ class CreationAnnouncementTests(TestCase):
 
         self.assertFalse(Workflow.objects.exists())
         self.assertFalse(OutboxMessage.objects.exists())
+
+    def test_a_replay_announces_nothing_even_after_delivered_events_were_cleared_from_the_outbox(self):
+        # The outbox key alone would absorb a second announcement while the first row is kept;
+        # an operator clearing delivered rows must not bring the creation back on a retry.
+        workflow_create(name="A", building_id=1, idempotency_key="k1")
+        OutboxMessage.objects.all().delete()
+
+        workflow_create(name="A", building_id=1, idempotency_key="k1")
+
+        self.assertFalse(OutboxMessage.objects.exists())
