@@ -60,24 +60,11 @@ def outbox_announce(*, subject: str, payload: dict[str, Any], key: str, trace_id
     ``key`` names the event once and for all: announcing it again stores nothing (None), and
     it is the ``Nats-Msg-Id`` the stream de-duplicates by. The relay publishes it at once.
     """
-    inserted = outbox_announce_many(subject=subject, events=[(key, payload)], trace_id=trace_id)
+    message = OutboxMessage(
+        subject=subject, payload=payload, key=key, trace_id=trace_id, next_attempt_at=timezone.now()
+    )
+    inserted = insert_new(OutboxMessage, [message], unique_field="key")
     return inserted[0] if inserted else None
-
-
-def outbox_announce_many(
-    *, subject: str, events: list[tuple[str, dict[str, Any]]], trace_id: str = ""
-) -> list[OutboxMessage]:
-    """``outbox_announce`` for several ``(key, payload)`` events at once, in one statement; returns the new ones.
-
-    For a change that causes many events together (a batch of creations): one insert, not
-    one per event, inside the caller's transaction.
-    """
-    now = timezone.now()
-    messages = [
-        OutboxMessage(subject=subject, payload=payload, key=key, trace_id=trace_id, next_attempt_at=now)
-        for key, payload in events
-    ]
-    return insert_new(OutboxMessage, messages, unique_field="key")
 
 
 def outbox_published(*, message: OutboxMessage, error: Exception | None) -> str:

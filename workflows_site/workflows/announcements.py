@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bridge.outbox.services import outbox_announce_many
+from bridge.outbox.announce import outbox_announce_many
 from natswire.tracing import current_trace_id
 from workflows_site.workflows.models import Workflow
 
