@@ -140,10 +140,28 @@ def test_real_workflows_replies_errors_and_discovery_match_the_document(system, 
         "workflowCreateErrorNestjs": request(
             url, "workflows.create", orjson.dumps({"pattern": "workflows.create", "data": {}, "id": "n-2"})
         ),
+        "workflowTransitionError": request(
+            url, "workflows.transition", orjson.dumps({"id": 2**40, "status": "active"}), headers=headers
+        ),
+        "workflowTransitionErrorNestjs": request(
+            url, "workflows.transition", orjson.dumps({"pattern": "workflows.transition", "data": {}, "id": "n-4"})
+        ),
         "servicePing": request(url, "$SRV.PING.workflows", b""),
         "serviceInfo": request(url, "$SRV.INFO.workflows", b""),
         "serviceStats": request(url, "$SRV.STATS.workflows", b""),
     }
+
+    created_id = answers["workflowCreated"][1]["id"]
+    answers["workflowTransitioned"] = request(
+        url, "workflows.transition", orjson.dumps({"id": created_id, "status": "active"}), headers=headers
+    )
+    answers["workflowTransitionedNestjs"] = request(
+        url,
+        "workflows.transition",
+        orjson.dumps(
+            {"pattern": "workflows.transition", "data": {"id": created_id, "status": "completed"}, "id": "n-5"}
+        ),
+    )
 
     for answer, (reply_headers, body) in answers.items():
         message = answer.split(" ")[0]
@@ -154,8 +172,11 @@ def test_real_workflows_replies_errors_and_discovery_match_the_document(system, 
     endpoints = answers["serviceInfo"][1]["endpoints"]
     assert sorted((endpoint["subject"], endpoint["queue_group"]) for endpoint in endpoints) == [
         ("workflows.create", "workflows-service"),
+        ("workflows.transition", "workflows-service"),
         ('{"cmd":"workflows.create"}', "workflows-service"),
     ]
+    assert answers["workflowTransitionError"][0]["Nats-Service-Error-Code"] == "404"
+    assert answers["workflowTransitionedNestjs"][1]["response"]["status"] == "completed"
 
 
 def test_real_live_and_dead_letter_messages_match_the_document(system, document):

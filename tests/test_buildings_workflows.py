@@ -126,7 +126,7 @@ def test_it_answers_a_nestjs_envelope_in_the_nestjs_envelope(system):
 
     workflow_id = query(system, "workflows_site", "SELECT id FROM workflows_workflow")[0][0]
     assert reply == {
-        "response": {"id": workflow_id, "name": "New Workflow", "buildingId": 1},
+        "response": {"id": workflow_id, "name": "New Workflow", "buildingId": 1, "kind": "general", "status": "new"},
         "isDisposed": True,
         "id": "51ee5d4c43c1882d57b1d",
     }

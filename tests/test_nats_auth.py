@@ -204,12 +204,20 @@ REFUSED = [
     # Replies: each user reads only its own inbox, never another service's replies.
     ("generator", subscribe, "_INBOX.>"),
     ("alarms", subscribe, "_INBOX.buildings.>"),
-    # Workflows may answer buildings by name; into any other inbox only as a reply to a request.
-    ("workflows", publish, "_INBOX.alarms.spoofed"),
     # Only the buildings service says a building is gone.
     ("generator", publish, "building.deleted"),
     ("alarms", publish, "building.deleted"),
     ("buildings", publish, "$JS.API.STREAM.DELETE.BUILDINGS"),
+    # Workflows may answer buildings and alarms by name; into any other inbox only as a reply to a request.
+    ("workflows", publish, "_INBOX.generator.spoofed"),
+    # Workflow transitions and events: only the workflows service serves and announces them.
+    ("generator", publish, "workflows.transition"),
+    ("alarms", subscribe, "workflows.transition"),
+    ("generator", publish, "workflow.status_changed"),
+    ("workflows", publish, "building.deleted"),
+    ("workflows", publish, "$JS.API.STREAM.DELETE.WORKFLOWS"),
+    ("workflows", publish, "$JS.API.STREAM.PURGE.BUILDINGS"),
+    ("workflows", publish, "$JS.API.CONSUMER.MSG.NEXT.BUILDINGS.alarms-service-buildings"),
 ]
 
 
@@ -232,6 +240,11 @@ ALLOWED = [
     ("workflows", subscribe, NEST_WORKFLOWS_CREATE),
     ("generator", publish, "alarm.created"),
     ("buildings", publish, "building.deleted"),
+    ("workflows", subscribe, "workflows.transition"),
+    ("workflows", publish, "workflow.status_changed"),
+    ("workflows", publish, "deadletter.workflows.building.deleted"),
+    ("workflows", publish, "_INBOX.alarms.reply"),
+    ("workflows", publish, "$JS.API.CONSUMER.MSG.NEXT.BUILDINGS.workflows-service-buildings"),
 ]
 
 
@@ -432,3 +445,26 @@ def test_the_whole_system_works_with_authorization_on_and_logs_no_password(syste
     assert nats_server.violations() == []
     logs = "".join(proc.log_text() for proc in system.group.procs)
     assert [user for user, password in system.nats_auth.passwords.items() if password in logs] == []
+
+
+def test_the_workflows_bridge_reads_deletions_and_announces_changes_with_authorization_on(system, nats_server):
+    system.start_bridge(WORKFLOWS).wait_ready()  # creates the WORKFLOWS and BUILDINGS streams as the workflows user
+    body = b'{"name": "Doomed", "buildingId": 41}'
+    asked = server_errors_for(
+        nats_server, system.nats_auth, "buildings", lambda nc: nc.request("workflows.create", body, timeout=10)
+    )
+    deletion = orjson.dumps({"buildingId": 41, "deletedAt": "2025-05-01T10:00:00Z"})
+    admin(system.nats_url, lambda nc: nc.jetstream().publish("building.deleted", deletion))
+
+    assert asked == []
+    wait_for(
+        lambda: query(system, "workflows_site", "SELECT status FROM workflows_workflow") == [("cancelled",)],
+        timeout=30,
+        what="the deleted building's workflow cancelled",
+    )
+    wait_for(
+        lambda: admin(system.nats_url, lambda nc: nc.jetstream().stream_info("WORKFLOWS")).state.messages == 2,
+        timeout=30,
+        what="its creation and cancellation announced",
+    )
+    assert nats_server.violations() == []

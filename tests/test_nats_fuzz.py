@@ -89,7 +89,7 @@ def check_reply(case: Case, reply: tuple[dict, object] | Exception) -> None:
         assert body["isDisposed"] is True
         assert body["id"] == (str(case.nest_id) if case.nest_id else None)
         body = body["response"]
-    assert set(body) == {"id", "name", "buildingId"}
+    assert set(body) == {"id", "name", "buildingId", "kind", "status"}
     if payload := payload_of(case):
         assert (body["name"], body["buildingId"]) == (payload["name"].strip(), payload["buildingId"])
 

@@ -51,11 +51,16 @@ def test_a_nestjs_client_gets_one_workflow_per_send_with_either_pattern_form(sys
 
     rows = query(system, "workflows_site", "SELECT id, name, building_id FROM workflows_workflow ORDER BY building_id")
     assert [result["resolved"] for result in results] == [
-        {"id": workflow_id, "name": name, "buildingId": building_id} for workflow_id, name, building_id in rows
+        {"id": workflow_id, "name": name, "buildingId": building_id, "kind": "general", "status": "new"}
+        for workflow_id, name, building_id in rows
     ]
     assert [name for _, name, _ in rows] == ["String pattern", "Object pattern"]
     # Each form really arrived on its own subject: the object one on {"cmd":"workflows.create"}.
-    assert endpoint_requests(system.nats_url) == {"workflows-create": 1, "cmd-workflows-create": 1}
+    assert endpoint_requests(system.nats_url) == {
+        "workflows-create": 1,
+        "cmd-workflows-create": 1,
+        "workflows-transition": 0,
+    }
 
 
 def test_a_nestjs_client_gets_field_errors_in_err_and_last_value_from_rejects(system):

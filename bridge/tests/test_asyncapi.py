@@ -107,6 +107,14 @@ def tamper_alias_queue(document: Document) -> None:
     document["operations"]["serveWorkflowsCreateNestjsObject"]["bindings"]["nats"]["queue"] = "nest"
 
 
+def tamper_reader_durable(document: Document) -> None:
+    document["channels"]["buildingDeleted"]["x-jetstream"]["durables"]["workflows"] = "workflows-service"
+
+
+def tamper_previous_status(document: Document) -> None:
+    document["components"]["schemas"]["WorkflowStatusChanged"]["properties"]["previousStatus"]["enum"].remove(None)
+
+
 @pytest.mark.parametrize(
     ("tamper", "expected"),
     [
@@ -121,6 +129,11 @@ def tamper_alias_queue(document: Document) -> None:
         (tamper_reply_shape, "WorkflowCreated (workflows_site.workflows.serializers.WorkflowReplySerializer)"),
         (tamper_alias_away, 'alias {"cmd":"workflows.create"}: no channel has this address'),
         (tamper_alias_queue, "operation serveWorkflowsCreateNestjsObject has queue group 'nest'"),
+        (
+            tamper_reader_durable,
+            "x-jetstream durable is 'workflows-service', the route says 'workflows-service-buildings'",
+        ),
+        (tamper_previous_status, "field 'previousStatus' enum is ['active', 'cancelled', 'completed', 'new']"),
     ],
 )
 def test_it_reports_a_document_that_drifted_from_the_code(document, tamper: Callable[[Document], None], expected):
@@ -218,7 +231,7 @@ def test_the_bridges_envelopes_match_the_document(document):
     subject, body = outgoing_request(NESTJS_OBJECT, "workflows.create", {"name": "W", "buildingId": 1}, "abc")
     assert asyncapi.resolve(document, document["channels"]["workflowsCreateNestjsObject"])["address"] == subject
     assert asyncapi.payload_problems(document, "workflowCreateRequestNestjsObject", orjson.loads(body)) == []
-    created = {"id": 1, "name": "W", "buildingId": 1}
+    created = {"id": 1, "name": "W", "buildingId": 1, "kind": "general", "status": "new"}
     for incoming, reply, error in [
         (decode(b"{}"), "workflowCreated", "workflowCreateError"),
         (decode(orjson.dumps(request)), "workflowCreatedNestjs", "workflowCreateErrorNestjs"),

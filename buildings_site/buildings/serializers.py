@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from buildings_site.buildings.models import Building
-from sitekit.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
+from sitekit.fields import MAX_BIGINT, StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 from sitekit.serializers import OutputModelSerializer
 
 
@@ -42,7 +42,6 @@ class WorkflowReplySerializer(serializers.Serializer):
     buildingId = StrictIntegerField(min_value=1)  # noqa: N815 - wire contract name
 
 
-MAX_BUILDING_ID = 2_147_483_647  # the id column is a PostgreSQL integer
 # Workflow statuses as the workflows service names them (its ``WorkflowStatus``).
 WORKFLOW_STATUSES = ["new", "active", "completed", "cancelled"]
 WORKFLOW_KINDS = ["general", "response", "maintenance"]
@@ -52,8 +51,8 @@ class BuildingDeletedEventSerializer(serializers.Serializer):
     """``building.deleted``, as this site announces it: its workflows are cancelled, its alarms closed."""
 
     id = StrictUUIDField()
-    buildingId = StrictIntegerField(min_value=1, max_value=MAX_BUILDING_ID)  # noqa: N815 - wire name
-    deletedAt = StrictDateTimeField()  # noqa: N815 - wire name
+    buildingId = StrictIntegerField(min_value=1, max_value=MAX_BIGINT)  # noqa: N815 - wire name, as readers take it
+    deletedAt = StrictDateTimeField(required=False)  # noqa: N815 - always sent; readers default it
 
 
 class WorkflowStatusChangedSerializer(serializers.Serializer):

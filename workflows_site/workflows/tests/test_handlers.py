@@ -1,4 +1,4 @@
-"""``workflows.create`` as the bridge dispatches it: validation, envelopes, idempotency."""
+"""``workflows.create`` as the bridge dispatches it: validation, kinds, envelopes, idempotency."""
 
 from __future__ import annotations
 
@@ -22,13 +22,25 @@ class CreateWorkflowHandlerTests(TestCase):
         answer, body = ask(b'{"name": "New Workflow", "buildingId": 3}')
         workflow = Workflow.objects.get()
         self.assertIsNone(answer.headers)
-        self.assertEqual(body, {"id": workflow.pk, "name": "New Workflow", "buildingId": 3})
+        self.assertEqual(
+            body, {"id": workflow.pk, "name": "New Workflow", "buildingId": 3, "kind": "general", "status": "new"}
+        )
 
     def test_it_answers_a_retry_with_the_same_workflow(self):
         _, first = ask(b'{"name": "New Workflow", "buildingId": 3}', key="building-3-first-workflow")
         _, again = ask(b'{"name": "New Workflow", "buildingId": 3}', key="building-3-first-workflow")
         self.assertEqual(first, again)
         self.assertEqual(Workflow.objects.count(), 1)
+
+    def test_it_creates_a_workflow_of_the_kind_asked_for(self):
+        _, body = ask(b'{"name": "Fire alarm", "buildingId": 3, "kind": "response"}')
+        self.assertEqual((body["kind"], Workflow.objects.get().kind), ("response", "response"))
+
+    def test_it_refuses_an_unknown_kind_with_a_field_error(self):
+        answer, body = ask(b'{"name": "X", "buildingId": 3, "kind": "urgent"}')
+        self.assertEqual(answer.headers["Nats-Service-Error-Code"], "400")
+        self.assertEqual(body["error"]["errors"], {"kind": ['"urgent" is not a valid choice.']})
+        self.assertFalse(Workflow.objects.exists())
 
     def test_it_refuses_wrong_types_without_storing_anything(self):
         answer, body = ask(b'{"name": 123, "buildingId": "1"}')
@@ -43,7 +55,13 @@ class CreateWorkflowHandlerTests(TestCase):
         self.assertEqual(
             body,
             {
-                "response": {"id": Workflow.objects.get().pk, "name": "New Workflow", "buildingId": 1},
+                "response": {
+                    "id": Workflow.objects.get().pk,
+                    "name": "New Workflow",
+                    "buildingId": 1,
+                    "kind": "general",
+                    "status": "new",
+                },
                 "isDisposed": True,
                 "id": "abc",
             },
