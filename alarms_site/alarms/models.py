@@ -185,20 +185,33 @@ class JournalEntry(models.Model):
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
-class OutOfService(models.Model):
-    """A building taken out of service: its alarms are stored and counted, not annunciated."""
+STAFF_HOLDER = "staff"  # the hold staff put on a building (REST API, admin); one per building
 
-    building_id = models.PositiveIntegerField(
-        primary_key=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_BUILDING_ID)]
+
+class OutOfService(models.Model):
+    """One hold keeping a building out of service: staff's, or an active maintenance workflow's.
+
+    A building is out of service while it has at least one hold (``outofservice.py``): its
+    alarms are then stored and counted, not annunciated.
+    """
+
+    building_id = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_BUILDING_ID)])
+    holder = models.CharField(
+        max_length=40,
+        default=STAFF_HOLDER,
+        help_text=f'"{STAFF_HOLDER}", or "workflow <id>" for a maintenance workflow while it is active.',
     )
     since = models.DateTimeField(default=timezone.now)
     by = models.CharField(max_length=150, help_text=f'Who took it out of service, or "{SYSTEM_ACTOR}".')
     reason = models.CharField(max_length=500)
 
     class Meta:
-        ordering = ["building_id"]
+        ordering = ["building_id", "id"]
         verbose_name = "building out of service"
         verbose_name_plural = "buildings out of service"
+        constraints = [
+            models.UniqueConstraint(fields=["building_id", "holder"], name="outofservice_one_hold_per_holder")
+        ]
 
     def __str__(self) -> str:
-        return f"building {self.building_id} out of service since {self.since:%Y-%m-%d %H:%M}"
+        return f"building {self.building_id} out of service ({self.holder}) since {self.since:%Y-%m-%d %H:%M}"
