@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from alarms_site.alarms import handlers
+from alarms_site.alarms.peer_serializers import BuildingDeletedEventSerializer
 from alarms_site.alarms.serializers import AlarmClearedEventSerializer, AlarmEventSerializer
 from bridge.routes import Event, Every, Publish, RouteTable
 
@@ -36,6 +37,18 @@ ROUTES = RouteTable(
             batch_size=500,
             dead_letter_subject="deadletter.alarm.cleared",
             dead_letter_stream="ALARMS_CLEARED_DEAD_LETTER",
+        ),
+        Event(
+            subject="building.deleted",
+            handler=handlers.buildings_deleted,
+            serializer=BuildingDeletedEventSerializer,
+            stream="BUILDINGS",
+            stream_subjects=("building.>",),
+            durable="alarms-service-buildings",
+            id_field="id",
+            batch_size=50,
+            dead_letter_subject="deadletter.alarms.building.deleted",
+            dead_letter_stream="ALARMS_BUILDINGS_DEAD_LETTER",
         ),
         Publish(
             f"{settings.ALARMS_LIVE_SUBJECT}.created",

@@ -210,6 +210,9 @@ REFUSED = [
     ("generator", publish, "building.deleted"),
     ("alarms", publish, "building.deleted"),
     ("buildings", publish, "$JS.API.STREAM.DELETE.BUILDINGS"),
+    # The alarms service reads building.deleted through its own durable only, and deletes no stream.
+    ("alarms", publish, "$JS.API.STREAM.DELETE.BUILDINGS"),
+    ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.BUILDINGS.workflows-service-buildings"),
 ]
 
 
@@ -232,6 +235,8 @@ ALLOWED = [
     ("workflows", subscribe, NEST_WORKFLOWS_CREATE),
     ("generator", publish, "alarm.created"),
     ("buildings", publish, "building.deleted"),
+    ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.BUILDINGS.alarms-service-buildings"),
+    ("alarms", publish, "deadletter.alarms.building.deleted"),
 ]
 
 

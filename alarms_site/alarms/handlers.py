@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alarms_site.alarms import metrics, services, shelving
+from alarms_site.alarms import deletions, metrics, services, shelving
 
 
 def alarms_created(payloads: list[dict[str, Any]]) -> None:
@@ -22,3 +22,11 @@ def alarms_cleared(payloads: list[dict[str, Any]]) -> None:
 def shelves_expire() -> None:
     """Every few seconds: end the timed shelves whose time is up."""
     shelving.alarm_shelves_expire()
+
+
+def buildings_deleted(payloads: list[dict[str, Any]]) -> None:
+    """``building.deleted``: close each building's open alarms and end its holds (a repeat does nothing)."""
+    for payload in payloads:
+        deletions.building_deleted(
+            building_id=payload["building_id"], event_id=payload["id"], deleted_at=payload["deleted_at"]
+        )

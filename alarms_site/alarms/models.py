@@ -164,6 +164,7 @@ class Action(models.TextChoices):
     OUT_OF_SERVICE = "out_of_service", "Building out of service"
     RETURN_TO_SERVICE = "return_to_service", "Building back in service"
     CHATTERING = "chattering", "Marked chattering"
+    CLOSE = "close", "Closed by the system"
 
 
 class JournalEntry(models.Model):
@@ -215,3 +216,17 @@ class OutOfService(models.Model):
 
     def __str__(self) -> str:
         return f"building {self.building_id} out of service ({self.holder}) since {self.since:%Y-%m-%d %H:%M}"
+
+
+class DeletedBuilding(models.Model):
+    """A building the buildings service deleted (``building.deleted``): its open alarms were closed, once."""
+
+    building_id = models.PositiveIntegerField(
+        unique=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_BUILDING_ID)]
+    )
+    event_id = models.UUIDField(help_text="Id of the building.deleted event acted on.")
+    deleted_at = models.DateTimeField(help_text="When the buildings service deleted it.")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"building {self.building_id} deleted at {self.deleted_at:%Y-%m-%d %H:%M}"
