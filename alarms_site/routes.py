@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from alarms_site.alarms import handlers
-from alarms_site.alarms.peer_serializers import BuildingDeletedEventSerializer
+from alarms_site.alarms.peer_serializers import BuildingDeletedEventSerializer, WorkflowStatusChangedSerializer
 from alarms_site.alarms.serializers import AlarmClearedEventSerializer, AlarmEventSerializer
 from bridge.routes import Event, Every, Publish, RouteTable
 
@@ -49,6 +49,18 @@ ROUTES = RouteTable(
             batch_size=50,
             dead_letter_subject="deadletter.alarms.building.deleted",
             dead_letter_stream="ALARMS_BUILDINGS_DEAD_LETTER",
+        ),
+        Event(
+            subject="workflow.status_changed",
+            handler=handlers.workflows_changed,
+            serializer=WorkflowStatusChangedSerializer,
+            stream="WORKFLOWS",
+            stream_subjects=("workflow.>",),
+            durable="alarms-service-workflows",
+            id_field="id",
+            batch_size=200,
+            dead_letter_subject="deadletter.alarms.workflow.status_changed",
+            dead_letter_stream="ALARMS_WORKFLOWS_DEAD_LETTER",
         ),
         Publish(
             f"{settings.ALARMS_LIVE_SUBJECT}.created",

@@ -213,6 +213,8 @@ REFUSED = [
     # The alarms service reads building.deleted through its own durable only, and deletes no stream.
     ("alarms", publish, "$JS.API.STREAM.DELETE.BUILDINGS"),
     ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.BUILDINGS.workflows-service-buildings"),
+    ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.WORKFLOWS.buildings-service-workflows"),
+    ("alarms", publish, "workflow.status_changed"),
 ]
 
 
@@ -237,6 +239,8 @@ ALLOWED = [
     ("buildings", publish, "building.deleted"),
     ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.BUILDINGS.alarms-service-buildings"),
     ("alarms", publish, "deadletter.alarms.building.deleted"),
+    ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.WORKFLOWS.alarms-service-workflows"),
+    ("alarms", publish, "deadletter.alarms.workflow.status_changed"),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alarms_site.alarms import deletions, metrics, services, shelving
+from alarms_site.alarms import deletions, maintenance, metrics, services, shelving
 
 
 def alarms_created(payloads: list[dict[str, Any]]) -> None:
@@ -30,3 +30,8 @@ def buildings_deleted(payloads: list[dict[str, Any]]) -> None:
         deletions.building_deleted(
             building_id=payload["building_id"], event_id=payload["id"], deleted_at=payload["deleted_at"]
         )
+
+
+def workflows_changed(payloads: list[dict[str, Any]]) -> None:
+    """``workflow.status_changed``: active maintenance holds its building out of service until it ends."""
+    maintenance.maintenance_apply(events=payloads)

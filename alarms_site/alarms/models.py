@@ -230,3 +230,16 @@ class DeletedBuilding(models.Model):
 
     def __str__(self) -> str:
         return f"building {self.building_id} deleted at {self.deleted_at:%Y-%m-%d %H:%M}"
+
+
+class MaintenanceWorkflow(models.Model):
+    """A maintenance workflow as last announced (``workflow.status_changed``), to apply only newer events."""
+
+    workflow_id = models.BigIntegerField(unique=True)
+    building_id = models.BigIntegerField()
+    status = models.CharField(max_length=16, help_text="new, active, completed or cancelled.")
+    version = models.BigIntegerField(help_text="The version of the newest event applied; older ones change nothing.")
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"maintenance workflow {self.workflow_id} {self.status} (v{self.version})"
