@@ -3,9 +3,13 @@
 from django.conf import settings
 
 from alarms_site.alarms import handlers
-from alarms_site.alarms.peer_serializers import BuildingDeletedEventSerializer, WorkflowStatusChangedSerializer
+from alarms_site.alarms.peer_serializers import (
+    BuildingDeletedEventSerializer,
+    WorkflowReplySerializer,
+    WorkflowStatusChangedSerializer,
+)
 from alarms_site.alarms.serializers import AlarmClearedEventSerializer, AlarmEventSerializer
-from bridge.routes import Event, Every, Publish, RouteTable
+from bridge.routes import Event, Every, Outbox, Publish, RouteTable
 
 ROUTES = RouteTable(
     service="alarms",
@@ -62,6 +66,13 @@ ROUTES = RouteTable(
             dead_letter_subject="deadletter.alarms.workflow.status_changed",
             dead_letter_stream="ALARMS_WORKFLOWS_DEAD_LETTER",
         ),
+        Outbox(
+            subject="workflows.create",
+            reply_serializer=WorkflowReplySerializer,
+            on_reply=handlers.response_workflow_created,
+            on_failure=handlers.response_workflow_refused,
+            keyed=True,  # the reply does not name the alarm; the key alarm-<event id>-response does
+        ),
         Publish(
             f"{settings.ALARMS_LIVE_SUBJECT}.created",
             "Core NATS, after commit: the alarms a batch stored (live pages).",
@@ -81,6 +92,12 @@ ROUTES = RouteTable(
             seconds=settings.ALARMS_SHELVE_CHECK_SECONDS,
             handler=handlers.shelves_expire,
             description="Ends the timed shelves whose time is up (the end is stored, so it survives restarts).",
-        )
+        ),
+        Every(
+            name="alarm-escalations",
+            seconds=settings.ALARMS_ESCALATE_CHECK_SECONDS,
+            handler=handlers.escalations_due,
+            description="Asks for a response workflow for each alarm nobody acknowledged in time (escalation.py).",
+        ),
     ],
 )

@@ -1,8 +1,10 @@
 """Settings of alarms_site: the shared base plus what is this site's own."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from bridge.settings import *  # noqa: F403
 from bridge.settings import BRIDGE_APPS
-from sitekit.env import env_bool, env_int, env_mapping, env_str
+from sitekit.env import env_bool, env_int, env_list, env_mapping, env_str
 from sitekit.settings_base import *  # noqa: F403
 from sitekit.settings_base import BASE_APPS, database_from_env, spectacular_settings
 
@@ -65,6 +67,17 @@ ALARMS_FLOOD_END = env_int("ALARMS_FLOOD_END", 5, minimum=1)
 ALARMS_FLOOD_WINDOW_MINUTES = env_int("ALARMS_FLOOD_WINDOW_MINUTES", 10, minimum=1)
 # An alarm open longer than this is "standing" (hours).
 ALARMS_STANDING_HOURS = env_int("ALARMS_STANDING_HOURS", 24, minimum=1)
+
+# Escalation: an alarm of these priorities still active and unacknowledged this long after it
+# was stored asks the workflows service for a response workflow (empty: never); each alarms
+# bridge looks for such alarms every ALARMS_ESCALATE_CHECK_SECONDS.
+ALARMS_ESCALATE_PRIORITIES = env_list("ALARMS_ESCALATE_PRIORITIES", ["high"])
+if not set(ALARMS_ESCALATE_PRIORITIES) <= {"high", "medium", "low"}:
+    raise ImproperlyConfigured(
+        f"ALARMS_ESCALATE_PRIORITIES={','.join(ALARMS_ESCALATE_PRIORITIES)} must name high, medium or low"
+    )
+ALARMS_ESCALATE_AFTER_SECONDS = env_int("ALARMS_ESCALATE_AFTER_SECONDS", 300, minimum=1)
+ALARMS_ESCALATE_CHECK_SECONDS = env_int("ALARMS_ESCALATE_CHECK_SECONDS", 10, minimum=1)
 
 SPECTACULAR_SETTINGS = spectacular_settings(
     "Alarms API", "Alarms received as alarm.created events over NATS JetStream, and their acknowledgement."

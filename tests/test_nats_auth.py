@@ -204,8 +204,8 @@ REFUSED = [
     # Replies: each user reads only its own inbox, never another service's replies.
     ("generator", subscribe, "_INBOX.>"),
     ("alarms", subscribe, "_INBOX.buildings.>"),
-    # Workflows may answer buildings by name; into any other inbox only as a reply to a request.
-    ("workflows", publish, "_INBOX.alarms.spoofed"),
+    # Workflows may answer buildings and alarms by name; into any other inbox only as a reply to a request.
+    ("workflows", publish, "_INBOX.generator.spoofed"),
     # Only the buildings service says a building is gone.
     ("generator", publish, "building.deleted"),
     ("alarms", publish, "building.deleted"),
@@ -215,6 +215,7 @@ REFUSED = [
     ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.BUILDINGS.workflows-service-buildings"),
     ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.WORKFLOWS.buildings-service-workflows"),
     ("alarms", publish, "workflow.status_changed"),
+    ("alarms", publish, NEST_WORKFLOWS_CREATE),  # the alarms bridge asks in plain JSON only
 ]
 
 
@@ -241,6 +242,8 @@ ALLOWED = [
     ("alarms", publish, "deadletter.alarms.building.deleted"),
     ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.WORKFLOWS.alarms-service-workflows"),
     ("alarms", publish, "deadletter.alarms.workflow.status_changed"),
+    ("alarms", publish, "workflows.create"),
+    ("workflows", publish, "_INBOX.alarms.reply"),
 ]
 
 

@@ -100,7 +100,7 @@ class AlarmActionForm(ActionForm):
 class AlarmAdmin(admin.ModelAdmin):
     list_display = [
         "id", "name", "severity", "state", "building_id", "source", "occurrences", "occurred_at", "acknowledged_at",
-        "shelved_at", "assignee", "out_of_service",
+        "shelved_at", "assignee", "out_of_service", "workflow_id",
     ]  # fmt: skip
     list_filter = ["state", "severity", AcknowledgedFilter, "out_of_service", "chattering", BuildingIdFilter]
     search_fields = ["name", "=event_id", "=building_id", "source", "acknowledged_by", "=assignee"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alarms_site.alarms import deletions, maintenance, metrics, services, shelving
+from alarms_site.alarms import deletions, escalation, maintenance, metrics, services, shelving
 
 
 def alarms_created(payloads: list[dict[str, Any]]) -> None:
@@ -35,3 +35,19 @@ def buildings_deleted(payloads: list[dict[str, Any]]) -> None:
 def workflows_changed(payloads: list[dict[str, Any]]) -> None:
     """``workflow.status_changed``: active maintenance holds its building out of service until it ends."""
     maintenance.maintenance_apply(events=payloads)
+
+
+def escalations_due() -> None:
+    """Every few seconds: ask for a response workflow for each alarm nobody acknowledged in time."""
+    escalation.alarms_escalate_due()
+
+
+def response_workflow_created(workflow: dict[str, Any], *, key: str) -> dict[str, Any]:
+    """The workflows service answered an escalation's ``workflows.create``: the alarm keeps the workflow's id."""
+    escalation.escalation_answered(key=key, workflow_id=workflow["id"])
+    return workflow
+
+
+def response_workflow_refused(payload: dict[str, Any], reason: str, *, key: str) -> None:
+    """The workflows service refused an escalation's ``workflows.create`` for good."""
+    escalation.escalation_refused(key=key, reason=reason)

@@ -95,6 +95,12 @@ class Alarm(models.Model):
     chattering = models.BooleanField(
         default=False, db_default=False, help_text="It went on and off too often (ALARMS_CHATTER_*)."
     )
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When nobody had acknowledged it in time and it asked for a response workflow."
+    )
+    workflow_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The response workflow the workflows service opened for it."
+    )
 
     class Meta:
         # Ids follow commit order (see services.alarm_store_batch), so this is "newest first".
@@ -107,6 +113,11 @@ class Alarm(models.Model):
             models.Index(fields=["state", "-id"], name="alarm_state_idx"),
             models.Index(
                 fields=["shelved_until"], name="alarm_shelve_ends_idx", condition=models.Q(shelved_until__isnull=False)
+            ),
+            models.Index(
+                fields=["received_at"],
+                name="alarm_escalation_due_idx",
+                condition=models.Q(state=State.ACTIVE_UNACKNOWLEDGED, escalated_at__isnull=True),
             ),
         ]
         permissions = [("shelve_alarm", "Can shelve and unshelve alarms (a supervisor's right)")]
@@ -165,6 +176,7 @@ class Action(models.TextChoices):
     RETURN_TO_SERVICE = "return_to_service", "Building back in service"
     CHATTERING = "chattering", "Marked chattering"
     CLOSE = "close", "Closed by the system"
+    ESCALATE = "escalate", "Escalated"
 
 
 class JournalEntry(models.Model):

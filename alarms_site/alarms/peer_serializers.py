@@ -40,3 +40,15 @@ class WorkflowStatusChangedSerializer(serializers.Serializer):
     )
     version = StrictIntegerField(min_value=1)
     changedAt = StrictDateTimeField(source="changed_at")  # noqa: N815 - wire name
+
+
+class WorkflowReplySerializer(serializers.Serializer):
+    """The workflows service's answer to an escalation's ``workflows.create``: the workflow's id is kept.
+
+    Its ``kind`` is not read: an older workflows service leaves it out, and the workflow answers
+    a request for a response workflow whatever it says.
+    """
+
+    id = StrictIntegerField(min_value=1)
+    name = StrictCharField()
+    buildingId = StrictIntegerField(min_value=1)  # noqa: N815 - wire name

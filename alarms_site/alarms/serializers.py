@@ -109,6 +109,8 @@ class AlarmOutputSerializer(OutputModelSerializer):
             "out_of_service",
             "annunciated",
             "chattering",
+            "escalated_at",
+            "workflow_id",
         ]
         read_only_fields = fields
 
