@@ -4,17 +4,22 @@ from django.conf import settings
 
 from alarms_site.alarms import handlers
 from alarms_site.alarms.peer_serializers import (
+    AlarmOpenCountsSerializer,
     BuildingDeletedEventSerializer,
     WorkflowReplySerializer,
     WorkflowStatusChangedSerializer,
 )
 from alarms_site.alarms.serializers import AlarmClearedEventSerializer, AlarmEventSerializer
-from bridge.routes import Event, Every, Outbox, Publish, RouteTable
+from bridge.routes import Announce, Event, Every, Outbox, Publish, RouteTable
 
 ROUTES = RouteTable(
     service="alarms",
     version="1.0.0",
-    description="Stores alarm.created and alarm.cleared events and pushes each change to the live pages.",
+    description=(
+        "Stores alarm.created and alarm.cleared events and pushes each change to the live pages; closes a "
+        "deleted building's alarms, keeps buildings under maintenance out of service, escalates unanswered "
+        "alarms to response workflows and announces each building's open alarms."
+    ),
     routes=[
         Event(
             subject="alarm.created",
@@ -73,6 +78,13 @@ ROUTES = RouteTable(
             on_failure=handlers.response_workflow_refused,
             keyed=True,  # the reply does not name the alarm; the key alarm-<event id>-response does
         ),
+        Announce(
+            subject="alarms.open_counts",
+            serializer=AlarmOpenCountsSerializer,
+            stream="ALARM_COUNTS",
+            stream_subjects=("alarms.open_counts",),
+            description="The buildings whose open alarms changed, on a schedule, for the buildings site.",
+        ),
         Publish(
             f"{settings.ALARMS_LIVE_SUBJECT}.created",
             "Core NATS, after commit: the alarms a batch stored (live pages).",
@@ -98,6 +110,12 @@ ROUTES = RouteTable(
             seconds=settings.ALARMS_ESCALATE_CHECK_SECONDS,
             handler=handlers.escalations_due,
             description="Asks for a response workflow for each alarm nobody acknowledged in time (escalation.py).",
+        ),
+        Every(
+            name="alarm-open-counts",
+            seconds=settings.ALARMS_COUNTS_SECONDS,
+            handler=handlers.open_counts_publish,
+            description="Announces the buildings whose number of open alarms changed (opencounts.py).",
         ),
     ],
 )

@@ -78,6 +78,8 @@ if not set(ALARMS_ESCALATE_PRIORITIES) <= {"high", "medium", "low"}:
     )
 ALARMS_ESCALATE_AFTER_SECONDS = env_int("ALARMS_ESCALATE_AFTER_SECONDS", 300, minimum=1)
 ALARMS_ESCALATE_CHECK_SECONDS = env_int("ALARMS_ESCALATE_CHECK_SECONDS", 10, minimum=1)
+# How often the alarms bridges announce the buildings whose open alarms changed (alarms.open_counts).
+ALARMS_COUNTS_SECONDS = env_int("ALARMS_COUNTS_SECONDS", 5, minimum=1)
 
 SPECTACULAR_SETTINGS = spectacular_settings(
     "Alarms API", "Alarms received as alarm.created events over NATS JetStream, and their acknowledgement."

@@ -216,6 +216,8 @@ REFUSED = [
     ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.WORKFLOWS.buildings-service-workflows"),
     ("alarms", publish, "workflow.status_changed"),
     ("alarms", publish, NEST_WORKFLOWS_CREATE),  # the alarms bridge asks in plain JSON only
+    ("alarms", publish, "$JS.API.STREAM.DELETE.ALARM_COUNTS"),
+    ("buildings", publish, "alarms.open_counts"),  # only the alarms service counts alarms
 ]
 
 
@@ -244,6 +246,7 @@ ALLOWED = [
     ("alarms", publish, "deadletter.alarms.workflow.status_changed"),
     ("alarms", publish, "workflows.create"),
     ("workflows", publish, "_INBOX.alarms.reply"),
+    ("alarms", publish, "alarms.open_counts"),
 ]
 
 

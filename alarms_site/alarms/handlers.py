@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alarms_site.alarms import deletions, escalation, maintenance, metrics, services, shelving
+from alarms_site.alarms import deletions, escalation, maintenance, metrics, opencounts, services, shelving
 
 
 def alarms_created(payloads: list[dict[str, Any]]) -> None:
@@ -51,3 +51,8 @@ def response_workflow_created(workflow: dict[str, Any], *, key: str) -> dict[str
 def response_workflow_refused(payload: dict[str, Any], reason: str, *, key: str) -> None:
     """The workflows service refused an escalation's ``workflows.create`` for good."""
     escalation.escalation_refused(key=key, reason=reason)
+
+
+def open_counts_publish() -> None:
+    """Every few seconds: announce the buildings whose number of open alarms changed."""
+    opencounts.open_counts_publish()

@@ -255,3 +255,16 @@ class MaintenanceWorkflow(models.Model):
 
     def __str__(self) -> str:
         return f"maintenance workflow {self.workflow_id} {self.status} (v{self.version})"
+
+
+class PublishedCount(models.Model):
+    """A building's open alarms as last announced on ``alarms.open_counts``; no row: announced as 0, or never any."""
+
+    building_id = models.PositiveIntegerField(
+        primary_key=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_BUILDING_ID)]
+    )
+    open_alarms = models.PositiveIntegerField()
+    published_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"building {self.building_id}: {self.open_alarms} open alarms"

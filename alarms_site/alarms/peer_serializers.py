@@ -52,3 +52,18 @@ class WorkflowReplySerializer(serializers.Serializer):
     id = StrictIntegerField(min_value=1)
     name = StrictCharField()
     buildingId = StrictIntegerField(min_value=1)  # noqa: N815 - wire name
+
+
+class AlarmCountSerializer(serializers.Serializer):
+    """One building's open (not closed) alarms."""
+
+    buildingId = StrictIntegerField(min_value=1, source="building_id")  # noqa: N815 - wire name
+    openAlarms = StrictIntegerField(min_value=0, source="open_alarms")  # noqa: N815 - wire name
+
+
+class AlarmOpenCountsSerializer(serializers.Serializer):
+    """``alarms.open_counts``, as this site announces it: the buildings whose open alarms changed, as of ``asOf``."""
+
+    id = StrictUUIDField()
+    asOf = StrictDateTimeField(source="as_of")  # noqa: N815 - wire name
+    counts = serializers.ListField(child=AlarmCountSerializer(), max_length=1000)
