@@ -1,18 +1,24 @@
-"""The alarms bridge's own workers against a real NATS server, one pass at a time, for tests.
+"""The alarms bridge's own steps, for tests: with no NATS, or one pass at a time against a real server.
 
-``consume`` publishes events onto their stream and has the route's durable consumer read and
-store them as the bridge does (parking the invalid ones); ``relay_once`` runs one pass of the
-outbox relay. Both use the site's real route table.
+``deliver`` runs events through the bridge's parse and store steps; ``consume`` publishes
+events onto their stream and has the route's durable consumer read and store them as the
+bridge does (parking the invalid ones); ``relay_once`` runs one pass of the outbox relay;
+``at_once`` runs a scheduled handler in two threads at the same moment, as two bridges would.
+All use the site's real route table.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import nats
 import orjson
+from django.db import connection
 
+from bridge.dispatch import EventIn, parse_events, store_events
 from bridge.events import EventConsumer
 from bridge.outbox.relay import OutboxRelay
 from bridge.routes import Event, load_routes
@@ -25,6 +31,41 @@ T = TypeVar("T")
 def event_route(subject: str) -> Event:
     """The alarms site's Event route for ``subject``."""
     return next(route for route in load_routes().of_kind(Event) if route.subject == subject)
+
+
+def deliver(subject: str, *bodies: Any) -> list[str]:
+    """One batch (dicts as JSON, or bytes) through the bridge's parse and store steps; returns the rejection reasons."""
+    route = event_route(subject)
+    events = [
+        EventIn(data=body if isinstance(body, bytes) else orjson.dumps(body), msg_id=None, stream_sequence=seq)
+        for seq, body in enumerate(bodies, start=1)
+    ]
+    valid, rejected = parse_events(route, events)
+    refused = store_events(route, [payload for _, payload in valid])
+    return [rejection.reason for rejection in [*rejected, *refused]]
+
+
+def at_once(handler: Callable[[], Any], *, bridges: int = 2) -> tuple[list[Any], list[Exception]]:
+    """Run ``handler`` in ``bridges`` threads started together, each with its own connection; (results, errors)."""
+    start = threading.Barrier(bridges)
+    results: list[Any] = []
+    errors: list[Exception] = []
+
+    def bridge() -> None:
+        try:
+            start.wait(5)
+            results.append(handler())
+        except Exception as error:  # e.g. a duplicate failing on a unique key
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=bridge) for _ in range(bridges)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results, errors
 
 
 def consume(url: str, subject: str, bodies: list[Any], *, msg_ids: list[str] | None = None) -> list[dict[str, Any]]:

@@ -11,12 +11,10 @@ from alarms_site.alarms import services
 from alarms_site.alarms.models import Alarm, OutOfService, State
 from alarms_site.alarms.outofservice import building_hold, building_take_out_of_service, workflow_holder
 from alarms_site.alarms.shelving import alarm_shelve_many
-from alarms_site.alarms.tests.bridging import consume, event_route
+from alarms_site.alarms.tests.bridging import consume
+from alarms_site.alarms.tests.bridging import deliver as bridge_deliver
 from alarms_site.alarms.tests.factories import stored_alarms
-from bridge.dispatch import EventIn, parse_events, store_events
 from bridge.testing import NatsTestMixin
-
-ROUTE = event_route("building.deleted")
 
 
 def deleted(building_id: int = 4, **overrides) -> dict:
@@ -25,14 +23,7 @@ def deleted(building_id: int = 4, **overrides) -> dict:
 
 
 def deliver(*bodies: dict | bytes) -> list[str]:
-    """One batch through the bridge's parse and store steps; returns the rejection reasons."""
-    events = [
-        EventIn(data=body if isinstance(body, bytes) else orjson.dumps(body), msg_id=None, stream_sequence=seq)
-        for seq, body in enumerate(bodies, start=1)
-    ]
-    valid, rejected = parse_events(ROUTE, events)
-    refused = store_events(ROUTE, [payload for _, payload in valid])
-    return [rejection.reason for rejection in [*rejected, *refused]]
+    return bridge_deliver("building.deleted", *bodies)
 
 
 def closing_entries(alarm: Alarm) -> list[tuple[str, str, str, str, str]]:

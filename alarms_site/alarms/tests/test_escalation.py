@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import orjson
-from django.db import connection
 from django.test import TestCase, TransactionTestCase, override_settings
 from django.utils import timezone
 
@@ -20,7 +18,7 @@ from alarms_site.alarms.escalation import alarms_escalate_due, escalation_key
 from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.outofservice import building_take_out_of_service
 from alarms_site.alarms.shelving import alarm_shelve_many
-from alarms_site.alarms.tests.bridging import relay_once
+from alarms_site.alarms.tests.bridging import at_once, relay_once
 from alarms_site.alarms.tests.factories import event, stored_alarms
 from bridge.outbox.models import OutboxMessage
 from bridge.outbox.services import outbox_settle
@@ -142,27 +140,12 @@ class EscalationTests(TestCase):
 
 
 @override_settings(ALARMS_LIVE_SUBJECT="test.alarms.live")
-class ConcurrentEscalationTests(TransactionTestCase):
+class ConcurrentEscalationTests(NatsTestMixin, TransactionTestCase):
+    """Committed changes are pushed live: to a NATS server of the class's own, not whatever runs nearby."""
+
     def test_two_bridges_checking_at_once_ask_once_per_alarm(self):
         alarms = stored_alarms(20, severity="critical")
-        start = threading.Barrier(2)
-        counts: list[int] = []
-        errors: list[Exception] = []
-
-        def bridge() -> None:
-            try:
-                start.wait(5)
-                counts.append(check_later())
-            except Exception as error:  # a duplicate request would fail on the outbox's unique key
-                errors.append(error)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=bridge) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        counts, errors = at_once(check_later)
 
         self.assertEqual(errors, [])
         self.assertEqual(sum(counts), 20)

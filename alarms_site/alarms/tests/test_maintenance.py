@@ -13,12 +13,11 @@ from alarms_site.alarms.outofservice import (
     building_take_out_of_service,
     buildings_out_of_service,
 )
-from alarms_site.alarms.tests.bridging import consume, event_route
+from alarms_site.alarms.tests.bridging import consume
+from alarms_site.alarms.tests.bridging import deliver as bridge_deliver
 from alarms_site.alarms.tests.factories import stored_alarms
-from bridge.dispatch import EventIn, parse_events, store_events
 from bridge.testing import NatsTestMixin
 
-ROUTE = event_route("workflow.status_changed")
 PREVIOUS = {"new": None, "active": "new", "completed": "active", "cancelled": "active"}
 
 
@@ -39,14 +38,7 @@ def changed(workflow_id: int, status: str, version: int, *, building_id: int = 4
 
 
 def deliver(*bodies: dict | bytes) -> list[str]:
-    """One batch through the bridge's parse and store steps; returns the rejection reasons."""
-    events = [
-        EventIn(data=body if isinstance(body, bytes) else orjson.dumps(body), msg_id=None, stream_sequence=seq)
-        for seq, body in enumerate(bodies, start=1)
-    ]
-    valid, rejected = parse_events(ROUTE, events)
-    refused = store_events(ROUTE, [payload for _, payload in valid])
-    return [rejection.reason for rejection in [*rejected, *refused]]
+    return bridge_deliver("workflow.status_changed", *bodies)
 
 
 def service_journal(alarm: Alarm) -> list[tuple[str, str, str]]:
