@@ -3,13 +3,23 @@
 from django.conf import settings
 
 from alarms_site.alarms import handlers
+from alarms_site.alarms.peer_serializers import (
+    AlarmOpenCountsSerializer,
+    BuildingDeletedEventSerializer,
+    WorkflowReplySerializer,
+    WorkflowStatusChangedSerializer,
+)
 from alarms_site.alarms.serializers import AlarmClearedEventSerializer, AlarmEventSerializer
-from bridge.routes import Event, Every, Publish, RouteTable
+from bridge.routes import Announce, Event, Every, Outbox, Publish, RouteTable
 
 ROUTES = RouteTable(
     service="alarms",
     version="1.0.0",
-    description="Stores alarm.created and alarm.cleared events and pushes each change to the live pages.",
+    description=(
+        "Stores alarm.created and alarm.cleared events and pushes each change to the live pages; closes a "
+        "deleted building's alarms, keeps buildings under maintenance out of service, escalates unanswered "
+        "alarms to response workflows and announces each building's open alarms."
+    ),
     routes=[
         Event(
             subject="alarm.created",
@@ -37,6 +47,44 @@ ROUTES = RouteTable(
             dead_letter_subject="deadletter.alarm.cleared",
             dead_letter_stream="ALARMS_CLEARED_DEAD_LETTER",
         ),
+        Event(
+            subject="building.deleted",
+            handler=handlers.buildings_deleted,
+            serializer=BuildingDeletedEventSerializer,
+            stream="BUILDINGS",
+            stream_subjects=("building.>",),
+            durable="alarms-service-buildings",
+            id_field="id",
+            batch_size=50,
+            dead_letter_subject="deadletter.alarms.building.deleted",
+            dead_letter_stream="ALARMS_BUILDINGS_DEAD_LETTER",
+        ),
+        Event(
+            subject="workflow.status_changed",
+            handler=handlers.workflows_changed,
+            serializer=WorkflowStatusChangedSerializer,
+            stream="WORKFLOWS",
+            stream_subjects=("workflow.>",),
+            durable="alarms-service-workflows",
+            id_field="id",
+            batch_size=200,
+            dead_letter_subject="deadletter.alarms.workflow.status_changed",
+            dead_letter_stream="ALARMS_WORKFLOWS_DEAD_LETTER",
+        ),
+        Outbox(
+            subject="workflows.create",
+            reply_serializer=WorkflowReplySerializer,
+            on_reply=handlers.response_workflow_created,
+            on_failure=handlers.response_workflow_refused,
+            keyed=True,  # the reply does not name the alarm; the key alarm-<event id>-response does
+        ),
+        Announce(
+            subject="alarms.open_counts",
+            serializer=AlarmOpenCountsSerializer,
+            stream="ALARM_COUNTS",
+            stream_subjects=("alarms.open_counts",),
+            description="The buildings whose open alarms changed, on a schedule, for the buildings site.",
+        ),
         Publish(
             f"{settings.ALARMS_LIVE_SUBJECT}.created",
             "Core NATS, after commit: the alarms a batch stored (live pages).",
@@ -56,6 +104,18 @@ ROUTES = RouteTable(
             seconds=settings.ALARMS_SHELVE_CHECK_SECONDS,
             handler=handlers.shelves_expire,
             description="Ends the timed shelves whose time is up (the end is stored, so it survives restarts).",
-        )
+        ),
+        Every(
+            name="alarm-escalations",
+            seconds=settings.ALARMS_ESCALATE_CHECK_SECONDS,
+            handler=handlers.escalations_due,
+            description="Asks for a response workflow for each alarm nobody acknowledged in time (escalation.py).",
+        ),
+        Every(
+            name="alarm-open-counts",
+            seconds=settings.ALARMS_COUNTS_SECONDS,
+            handler=handlers.open_counts_publish,
+            description="Announces the buildings whose number of open alarms changed (opencounts.py).",
+        ),
     ],
 )

@@ -4,7 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from bridge.settings import *  # noqa: F403
 from bridge.settings import BRIDGE_APPS
-from sitekit.env import env_bool, env_int, env_mapping, env_str
+from sitekit.env import env_bool, env_int, env_list, env_mapping, env_str
 from sitekit.settings_base import *  # noqa: F403
 from sitekit.settings_base import BASE_APPS, database_from_env, spectacular_settings
 
@@ -74,6 +74,19 @@ if ALARMS_FLOOD_END > ALARMS_FLOOD_START:  # else one count could start a flood 
     )
 # An alarm open longer than this is "standing" (hours).
 ALARMS_STANDING_HOURS = env_int("ALARMS_STANDING_HOURS", 24, minimum=1)
+
+# Escalation: an alarm of these priorities still active and unacknowledged this long after it
+# was stored asks the workflows service for a response workflow (empty: never); each alarms
+# bridge looks for such alarms every ALARMS_ESCALATE_CHECK_SECONDS.
+ALARMS_ESCALATE_PRIORITIES = env_list("ALARMS_ESCALATE_PRIORITIES", ["high"])
+if not set(ALARMS_ESCALATE_PRIORITIES) <= {"high", "medium", "low"}:
+    raise ImproperlyConfigured(
+        f"ALARMS_ESCALATE_PRIORITIES={','.join(ALARMS_ESCALATE_PRIORITIES)} must name high, medium or low"
+    )
+ALARMS_ESCALATE_AFTER_SECONDS = env_int("ALARMS_ESCALATE_AFTER_SECONDS", 300, minimum=1)
+ALARMS_ESCALATE_CHECK_SECONDS = env_int("ALARMS_ESCALATE_CHECK_SECONDS", 10, minimum=1)
+# How often the alarms bridges announce the buildings whose open alarms changed (alarms.open_counts).
+ALARMS_COUNTS_SECONDS = env_int("ALARMS_COUNTS_SECONDS", 5, minimum=1)
 
 SPECTACULAR_SETTINGS = spectacular_settings(
     "Alarms API", "Alarms received as alarm.created events over NATS JetStream, and their acknowledgement."

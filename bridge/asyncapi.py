@@ -144,7 +144,7 @@ def serializer_problems(document: dict[str, Any], package: str) -> list[str]:
             direction = entry["direction"]
             serializer_class = import_string(entry["class"])
             if direction == "accepts":
-                parser = serializer_schema(serializer_class, direction="request")
+                parser = serializer_schema(serializer_class, direction="request", optional=entry.get("optional", ()))
                 problems += acceptance_problems(parser, resolve(document, schema), where)
                 continue
             expected = serializer_schema(serializer_class, direction=direction, optional=entry.get("optional", ()))

@@ -107,14 +107,16 @@ class Outbox:
     handed to a web process that sent the request itself); ``on_failure(payload, error)``
     runs once the request is refused for good (a 4xx answer). ``wire`` is how the peer wants
     its requests (``plain``, ``nestjs`` or ``nestjs-object``, see natswire/envelope.py): the web
-    process and the outbox relay both send that way.
+    process and the outbox relay both send that way. With ``keyed``, both are also given the
+    request's idempotency key (``key=``), for replies that do not name what they answer.
     """
 
     subject: str
     reply_serializer: type[Serializer]
-    on_reply: Callable[[dict[str, Any]], Any]
-    on_failure: Callable[[dict[str, Any], str], None] | None = None
+    on_reply: Callable[..., Any]
+    on_failure: Callable[..., None] | None = None
     wire: str = PLAIN
+    keyed: bool = False
 
     def __post_init__(self) -> None:
         if self.wire not in WIRES:

@@ -204,12 +204,12 @@ REFUSED = [
     # Replies: each user reads only its own inbox, never another service's replies.
     ("generator", subscribe, "_INBOX.>"),
     ("alarms", subscribe, "_INBOX.buildings.>"),
+    # Workflows may answer buildings and alarms by name; into any other inbox only as a reply to a request.
+    ("workflows", publish, "_INBOX.generator.spoofed"),
     # Only the buildings service says a building is gone.
     ("generator", publish, "building.deleted"),
     ("alarms", publish, "building.deleted"),
     ("buildings", publish, "$JS.API.STREAM.DELETE.BUILDINGS"),
-    # Workflows may answer buildings and alarms by name; into any other inbox only as a reply to a request.
-    ("workflows", publish, "_INBOX.generator.spoofed"),
     # Workflow transitions and events: only the workflows service serves and announces them.
     ("generator", publish, "workflows.transition"),
     ("alarms", subscribe, "workflows.transition"),
@@ -218,6 +218,14 @@ REFUSED = [
     ("workflows", publish, "$JS.API.STREAM.DELETE.WORKFLOWS"),
     ("workflows", publish, "$JS.API.STREAM.PURGE.BUILDINGS"),
     ("workflows", publish, "$JS.API.CONSUMER.MSG.NEXT.BUILDINGS.alarms-service-buildings"),
+    # The alarms service reads building.deleted through its own durable only, and deletes no stream.
+    ("alarms", publish, "$JS.API.STREAM.DELETE.BUILDINGS"),
+    ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.BUILDINGS.workflows-service-buildings"),
+    ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.WORKFLOWS.buildings-service-workflows"),
+    ("alarms", publish, "workflow.status_changed"),
+    ("alarms", publish, NEST_WORKFLOWS_CREATE),  # the alarms bridge asks in plain JSON only
+    ("alarms", publish, "$JS.API.STREAM.DELETE.ALARM_COUNTS"),
+    ("buildings", publish, "alarms.open_counts"),  # only the alarms service counts alarms
 ]
 
 
@@ -245,6 +253,12 @@ ALLOWED = [
     ("workflows", publish, "deadletter.workflows.building.deleted"),
     ("workflows", publish, "_INBOX.alarms.reply"),
     ("workflows", publish, "$JS.API.CONSUMER.MSG.NEXT.BUILDINGS.workflows-service-buildings"),
+    ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.BUILDINGS.alarms-service-buildings"),
+    ("alarms", publish, "deadletter.alarms.building.deleted"),
+    ("alarms", publish, "$JS.API.CONSUMER.MSG.NEXT.WORKFLOWS.alarms-service-workflows"),
+    ("alarms", publish, "deadletter.alarms.workflow.status_changed"),
+    ("alarms", publish, "workflows.create"),
+    ("alarms", publish, "alarms.open_counts"),
 ]
 
 

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from alarms_site.alarms import services
 from alarms_site.alarms.assignments import alarm_assign_many, alarm_comment_many, alarm_unassign_many
 from alarms_site.alarms.changes import AlarmActionRefused
-from alarms_site.alarms.models import MAX_BUILDING_ID, Alarm, JournalEntry, OutOfService
+from alarms_site.alarms.models import MAX_BUILDING_ID, STAFF_HOLDER, Alarm, JournalEntry, OutOfService
 from alarms_site.alarms.outofservice import AlreadyInThatState, building_return_to_service, building_take_out_of_service
 from alarms_site.alarms.shelving import alarm_shelve_many, alarm_unshelve_many
 
@@ -99,7 +99,7 @@ class AlarmActionForm(ActionForm):
 class AlarmAdmin(admin.ModelAdmin):
     list_display = [
         "id", "name", "severity", "state", "building_id", "source", "occurrences", "occurred_at", "acknowledged_at",
-        "shelved_at", "assignee", "out_of_service",
+        "shelved_at", "assignee", "out_of_service", "workflow_id",
     ]  # fmt: skip
     list_filter = ["state", "severity", AcknowledgedFilter, "out_of_service", "chattering", BuildingIdFilter]
     search_fields = ["name", "=event_id", "=building_id", "source", "acknowledged_by", "=assignee"]
@@ -187,14 +187,21 @@ class AlarmAdmin(admin.ModelAdmin):
 
 @admin.register(OutOfService)
 class OutOfServiceAdmin(admin.ModelAdmin):
-    """Buildings out of service: adding one takes it out (its open alarms too), deleting puts it back."""
+    """Buildings out of service, one row per hold: adding one is staff's hold, deleting it ends that.
 
-    list_display = ["building_id", "since", "by", "reason"]
+    A maintenance workflow's hold is listed too, and ends with its workflow, not here.
+    """
+
+    list_display = ["building_id", "holder", "since", "by", "reason"]
+    list_filter = ["holder"]
     fields = ["building_id", "reason"]
     search_fields = ["=building_id", "reason"]
 
     def has_change_permission(self, request: HttpRequest, obj: OutOfService | None = None) -> bool:
         return False  # back in service, then out again: each change journaled on the alarms
+
+    def has_delete_permission(self, request: HttpRequest, obj: OutOfService | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and (obj is None or obj.holder == STAFF_HOLDER)
 
     def save_model(self, request: HttpRequest, obj: OutOfService, form, change: bool) -> None:
         try:
@@ -209,7 +216,7 @@ class OutOfServiceAdmin(admin.ModelAdmin):
             self.message_user(request, str(refusal), messages.ERROR)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[OutOfService]) -> None:
-        for obj in queryset:
+        for obj in queryset.filter(holder=STAFF_HOLDER):
             self.delete_model(request, obj)
 
 

@@ -25,8 +25,13 @@ from alarms_site.alarms.assignments import alarm_assign_many, alarm_comment_many
 from alarms_site.alarms.changes import AlarmActionRefused
 from alarms_site.alarms.filters import AlarmFilter
 from alarms_site.alarms.journal import journal_of
-from alarms_site.alarms.models import Alarm, OutOfService
-from alarms_site.alarms.outofservice import AlreadyInThatState, building_return_to_service, building_take_out_of_service
+from alarms_site.alarms.models import Alarm
+from alarms_site.alarms.outofservice import (
+    AlreadyInThatState,
+    building_return_to_service,
+    building_take_out_of_service,
+    staff_holds,
+)
 from alarms_site.alarms.selectors import alarm_counts_per_minute, alarm_list
 from alarms_site.alarms.serializers import (
     AlarmOutputSerializer,
@@ -169,14 +174,15 @@ class AlarmViewSet(QuickRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
 
 class OutOfServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Buildings out of service: their alarms are stored and counted, not annunciated.
+    """Buildings staff took out of service: their alarms are stored and counted, not annunciated.
 
     ``POST`` takes a building out of service (``add`` permission), ``DELETE`` puts it back
-    (``delete``); 409 when it already is in that state.
+    (``delete``); 409 when staff hold it so already. These are staff's holds only: a
+    building a maintenance workflow holds stays out of service until that ends too.
     """
 
     serializer_class = OutOfServiceSerializer
-    queryset = OutOfService.objects.all()
+    queryset = staff_holds()
     lookup_field = "building_id"
     lookup_value_regex = "[0-9]{1,10}"
     filter_backends: list = []

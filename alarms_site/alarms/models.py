@@ -95,6 +95,12 @@ class Alarm(models.Model):
     chattering = models.BooleanField(
         default=False, db_default=False, help_text="It went on and off too often (ALARMS_CHATTER_*)."
     )
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When nobody had acknowledged it in time and it asked for a response workflow."
+    )
+    workflow_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The response workflow the workflows service opened for it."
+    )
 
     class Meta:
         # Ids follow commit order (see services.alarm_store_batch), so this is "newest first".
@@ -107,6 +113,11 @@ class Alarm(models.Model):
             models.Index(fields=["state", "-id"], name="alarm_state_idx"),
             models.Index(
                 fields=["shelved_until"], name="alarm_shelve_ends_idx", condition=models.Q(shelved_until__isnull=False)
+            ),
+            models.Index(
+                fields=["received_at"],
+                name="alarm_escalation_due_idx",
+                condition=models.Q(state=State.ACTIVE_UNACKNOWLEDGED, escalated_at__isnull=True),
             ),
         ]
         permissions = [("shelve_alarm", "Can shelve and unshelve alarms (a supervisor's right)")]
@@ -164,6 +175,8 @@ class Action(models.TextChoices):
     OUT_OF_SERVICE = "out_of_service", "Building out of service"
     RETURN_TO_SERVICE = "return_to_service", "Building back in service"
     CHATTERING = "chattering", "Marked chattering"
+    CLOSE = "close", "Closed by the system"
+    ESCALATE = "escalate", "Escalated"
 
 
 class JournalEntry(models.Model):
@@ -190,20 +203,73 @@ class JournalEntry(models.Model):
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
-class OutOfService(models.Model):
-    """A building taken out of service: its alarms are stored and counted, not annunciated."""
+STAFF_HOLDER = "staff"  # the hold staff put on a building (REST API, admin); one per building
 
-    building_id = models.PositiveIntegerField(
-        primary_key=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_BUILDING_ID)]
+
+class OutOfService(models.Model):
+    """One hold keeping a building out of service: staff's, or an active maintenance workflow's.
+
+    A building is out of service while it has at least one hold (``outofservice.py``): its
+    alarms are then stored and counted, not annunciated.
+    """
+
+    building_id = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_BUILDING_ID)])
+    holder = models.CharField(
+        max_length=40,
+        default=STAFF_HOLDER,
+        help_text=f'"{STAFF_HOLDER}", or "workflow <id>" for a maintenance workflow while it is active.',
     )
     since = models.DateTimeField(default=timezone.now)
     by = models.CharField(max_length=150, help_text=f'Who took it out of service, or "{SYSTEM_ACTOR}".')
     reason = models.CharField(max_length=500)
 
     class Meta:
-        ordering = ["building_id"]
+        ordering = ["building_id", "id"]
         verbose_name = "building out of service"
         verbose_name_plural = "buildings out of service"
+        constraints = [
+            models.UniqueConstraint(fields=["building_id", "holder"], name="outofservice_one_hold_per_holder")
+        ]
 
     def __str__(self) -> str:
-        return f"building {self.building_id} out of service since {self.since:%Y-%m-%d %H:%M}"
+        return f"building {self.building_id} out of service ({self.holder}) since {self.since:%Y-%m-%d %H:%M}"
+
+
+class DeletedBuilding(models.Model):
+    """A building the buildings service deleted (``building.deleted``): its open alarms were closed, once."""
+
+    building_id = models.PositiveIntegerField(
+        unique=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_BUILDING_ID)]
+    )
+    event_id = models.UUIDField(help_text="Id of the building.deleted event acted on.")
+    deleted_at = models.DateTimeField(help_text="When the buildings service deleted it.")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"building {self.building_id} deleted at {self.deleted_at:%Y-%m-%d %H:%M}"
+
+
+class MaintenanceWorkflow(models.Model):
+    """A maintenance workflow as last announced (``workflow.status_changed``), to apply only newer events."""
+
+    workflow_id = models.BigIntegerField(unique=True)
+    building_id = models.BigIntegerField()
+    status = models.CharField(max_length=16, help_text="new, active, completed or cancelled.")
+    version = models.BigIntegerField(help_text="The version of the newest event applied; older ones change nothing.")
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"maintenance workflow {self.workflow_id} {self.status} (v{self.version})"
+
+
+class PublishedCount(models.Model):
+    """A building's open alarms as last announced on ``alarms.open_counts``; no row: announced as 0, or never any."""
+
+    building_id = models.PositiveIntegerField(
+        primary_key=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_BUILDING_ID)]
+    )
+    open_alarms = models.PositiveIntegerField()
+    published_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"building {self.building_id}: {self.open_alarms} open alarms"

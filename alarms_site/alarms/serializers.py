@@ -108,6 +108,8 @@ class AlarmOutputSerializer(OutputModelSerializer):
             "out_of_service",
             "annunciated",
             "chattering",
+            "escalated_at",
+            "workflow_id",
         ]
         read_only_fields = fields
 

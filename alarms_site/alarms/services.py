@@ -177,5 +177,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (State.ACTIVE_UNACKNOWLEDGED, Action.CLEAR): State.CLEARED_UNACKNOWLEDGED,
     (State.ACTIVE_ACKNOWLEDGED, Action.CLEAR): State.CLOSED,
     (State.CLEARED_UNACKNOWLEDGED, Action.ACKNOWLEDGE): State.CLOSED,
+    # The system's close, from any open state: the alarm's building is gone (deletions.py).
+    (State.ACTIVE_UNACKNOWLEDGED, Action.CLOSE): State.CLOSED,
+    (State.ACTIVE_ACKNOWLEDGED, Action.CLOSE): State.CLOSED,
+    (State.CLEARED_UNACKNOWLEDGED, Action.CLOSE): State.CLOSED,
 }
 CLEARABLE = (State.ACTIVE_UNACKNOWLEDGED, State.ACTIVE_ACKNOWLEDGED)

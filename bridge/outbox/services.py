@@ -38,19 +38,22 @@ def outbox_first_attempt_due() -> datetime:
     return timezone.now() + _lease()
 
 
-def outbox_enqueue(*, subject: str, payload: dict[str, Any], key: str, trace_id: str = "") -> OutboxMessage:
+def outbox_enqueue(
+    *, subject: str, payload: dict[str, Any], key: str, trace_id: str = "", relay_at: datetime | None = None
+) -> OutboxMessage:
     """Store a request to send; call inside the transaction that makes it necessary.
 
     The first attempt is left to the caller (right after commit); the relay only takes a
     message whose lease has run out, so the two rarely race, and when they do the peer's
-    idempotency makes the second send harmless.
+    idempotency makes the second send harmless. A caller that leaves the first attempt to
+    the relay (a bridge's scheduled handler) says when it may send it: ``relay_at``.
     """
     return OutboxMessage.objects.create(
         subject=subject,
         payload=payload,
         key=key,
         trace_id=trace_id,
-        next_attempt_at=outbox_first_attempt_due(),
+        next_attempt_at=relay_at or outbox_first_attempt_due(),
     )
 
 
@@ -108,7 +111,7 @@ def outbox_complete(*, table: RouteTable, message: OutboxMessage, reply: Any) ->
     valid = validate(route.reply_serializer, reply)
     if not _mark_delivered(message.pk):
         return None
-    return route.on_reply(valid)
+    return route.on_reply(valid, key=message.key) if route.keyed else route.on_reply(valid)
 
 
 def _mark_delivered(message_id: int) -> bool:
@@ -150,9 +153,13 @@ def outbox_fail(*, table: RouteTable, message_id: int, error: str) -> None:
     message.last_error = error[:2000]
     message.save(update_fields=["failed_at", "last_error"])
     logger.error("outbox %s %s refused for good: %s", message.subject, message.key, error)
-    on_failure = table.outbox(message.subject).on_failure
-    if on_failure is not None:
-        on_failure(message.payload, error)
+    route = table.outbox(message.subject)
+    if route.on_failure is None:
+        return
+    if route.keyed:
+        route.on_failure(message.payload, error, key=message.key)
+    else:
+        route.on_failure(message.payload, error)
 
 
 def outbox_backlog() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from buildings_site.buildings.models import Building
-from sitekit.fields import MAX_BIGINT, StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
+from sitekit.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 from sitekit.serializers import OutputModelSerializer
 
 
@@ -42,6 +42,7 @@ class WorkflowReplySerializer(serializers.Serializer):
     buildingId = StrictIntegerField(min_value=1)  # noqa: N815 - wire contract name
 
 
+MAX_BUILDING_ID = 2_147_483_647  # a building's id is a PostgreSQL integer
 # Workflow statuses as the workflows service names them (its ``WorkflowStatus``).
 WORKFLOW_STATUSES = ["new", "active", "completed", "cancelled"]
 WORKFLOW_KINDS = ["general", "response", "maintenance"]
@@ -51,7 +52,7 @@ class BuildingDeletedEventSerializer(serializers.Serializer):
     """``building.deleted``, as this site announces it: its workflows are cancelled, its alarms closed."""
 
     id = StrictUUIDField()
-    buildingId = StrictIntegerField(min_value=1, max_value=MAX_BIGINT)  # noqa: N815 - wire name, as readers take it
+    buildingId = StrictIntegerField(min_value=1, max_value=MAX_BUILDING_ID)  # noqa: N815 - wire name
     deletedAt = StrictDateTimeField(required=False)  # noqa: N815 - always sent; readers default it
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import Permission, User
 from django.test import TestCase, override_settings
 
-from alarms_site.alarms.models import Alarm
+from alarms_site.alarms.models import Alarm, OutOfService
+from alarms_site.alarms.outofservice import building_hold, workflow_holder
 from alarms_site.alarms.tests.factories import stored_alarms
 
 CHANGELIST = "/admin/alarms/alarm/"
@@ -99,5 +100,18 @@ class OperatorAdminActionTests(TestCase):
         self.client.post("/admin/alarms/outofservice/add/", {"building_id": 7, "reason": "works"})
 
         self.assertTrue(Alarm.objects.filter(out_of_service=True).count() == 2)
-        self.client.post("/admin/alarms/outofservice/7/delete/", {"post": "yes"})
+        hold = OutOfService.objects.get(building_id=7)
+        self.client.post(f"/admin/alarms/outofservice/{hold.pk}/delete/", {"post": "yes"})
         self.assertFalse(Alarm.objects.filter(out_of_service=True).exists())
+
+    def test_a_maintenance_workflows_hold_is_listed_but_ends_only_with_its_workflow(self):
+        building_hold(building_id=7, holder=workflow_holder(17), by="system", reason="maintenance workflow 17")
+        hold = OutOfService.objects.get(building_id=7)
+
+        listed = self.client.get("/admin/alarms/outofservice/")
+        refused = self.client.post(f"/admin/alarms/outofservice/{hold.pk}/delete/", {"post": "yes"})
+
+        self.assertContains(listed, "workflow 17")
+        self.assertEqual(refused.status_code, 403)
+        self.assertTrue(OutOfService.objects.filter(pk=hold.pk).exists())
+        self.assertEqual(Alarm.objects.filter(out_of_service=True).count(), 2)

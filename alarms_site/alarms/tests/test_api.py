@@ -30,7 +30,8 @@ class AlarmApiTests(SignedInMixin, TestCase):
             {"id", "event_id", "name", "building_id", "source", "severity", "state", "occurred_at",
              "occurrences", "last_occurred_at", "received_at", "acknowledged", "acknowledged_at",
              "acknowledged_by", "cleared_at", "priority", "shelved", "shelved_at", "shelved_until", "shelved_by",
-             "shelve_reason", "assignee", "comments", "out_of_service", "annunciated", "chattering"},
+             "shelve_reason", "assignee", "comments", "out_of_service", "annunciated", "chattering",
+             "escalated_at", "workflow_id"},
         )  # fmt: skip
 
     def test_it_filters_by_building_severity_and_acknowledgement(self):

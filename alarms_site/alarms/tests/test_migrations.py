@@ -12,6 +12,7 @@ from django.utils import timezone
 BEFORE = [("alarms", "0001_initial")]
 AFTER = [("alarms", "0002_lifecycle")]
 OPERATOR = [("alarms", "0003_operator_actions")]
+HOLDS = [("alarms", "0004_service_holds")]
 
 
 class LifecycleMigrationTests(TransactionTestCase):
@@ -55,4 +56,20 @@ class LifecycleMigrationTests(TransactionTestCase):
         self.assertEqual(
             (new.shelved_at, new.assignee, new.comments, new.out_of_service, new.annunciated, new.chattering),
             (None, "", 0, False, True, False),
+        )
+
+    def test_buildings_out_of_service_become_staffs_holds(self):
+        executor = MigrationExecutor(connection)
+        executor.migrate(OPERATOR)
+        old = executor.loader.project_state(OPERATOR).apps.get_model("alarms", "OutOfService")
+        old.objects.create(building_id=4, by="kim", reason="refurbishment")
+
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(HOLDS)
+
+        new = executor.loader.project_state(HOLDS).apps.get_model("alarms", "OutOfService")
+        self.assertEqual(
+            list(new.objects.values_list("building_id", "holder", "by", "reason")),
+            [(4, "staff", "kim", "refurbishment")],
         )

@@ -59,6 +59,7 @@ class StoreBatchTests(TestCase):
             "occurrences", "last_occurred_at", "received_at", "acknowledged", "acknowledged_at",
             "acknowledged_by", "cleared_at", "priority", "shelved", "shelved_at", "shelved_until", "shelved_by",
             "shelve_reason", "assignee", "comments", "out_of_service", "annunciated", "chattering",
+            "escalated_at", "workflow_id",
         })  # fmt: skip
 
     def test_it_pushes_nothing_when_every_event_is_a_duplicate(self):

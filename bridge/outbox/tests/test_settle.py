@@ -90,3 +90,28 @@ class OutboxSettleTests(TestCase):
         stored = OutboxMessage.objects.get(pk=self.message.pk)
         self.assertEqual((delivery.state, stored.state), (PENDING, "pending"))
         self.assertIn("did not answer", stored.last_error)
+
+
+class KeyedOutboxTests(TestCase):
+    """A ``keyed`` route's handlers learn which request a reply or a refusal answers."""
+
+    def setUp(self):
+        self.calls: list[tuple[str, Any, str]] = []
+        route = Outbox(
+            subject="teams.create",
+            reply_serializer=TeamReplySerializer,
+            on_reply=lambda reply, *, key: self.calls.append(("reply", reply, key)),
+            on_failure=lambda payload, reason, *, key: self.calls.append(("failure", payload, key)),
+            keyed=True,
+        )
+        self.table = RouteTable(service="teams", version="1.0.0", routes=[route])
+
+    def test_the_reply_comes_with_the_requests_key(self):
+        outbox_settle(table=self.table, message=pending_message(), reply={"id": 7})
+
+        self.assertEqual(self.calls, [("reply", {"id": 7}, "team-1")])
+
+    def test_a_refusal_for_good_comes_with_the_requests_key(self):
+        outbox_settle(table=self.table, message=pending_message(), error=RemoteError(400, "no"))
+
+        self.assertEqual(self.calls, [("failure", {"name": "a"}, "team-1")])
