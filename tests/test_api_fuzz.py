@@ -35,7 +35,7 @@ from tests.conftest import query, site
 from tests.httpclient import get_json, post_json
 from tests.proclogs import assert_no_crash
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.system, pytest.mark.usefixtures("json_logs")]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "75"))
 SEEDED_ROWS = 5
@@ -89,7 +89,6 @@ def api_schema(
     """The OpenAPI schema of one running site, as the site itself serves it."""
     package = request.param
     s = site(package)
-    system.extra_env["LOG_FORMAT"] = "json"  # as in production: one record per line, whatever a value holds
     if package == "buildings_site":
         system.start_bridge(site("workflows_site")).wait_ready()  # so creations get their workflow
     system.start_web(s).wait_ready()
