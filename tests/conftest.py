@@ -106,6 +106,13 @@ def system(procs: ProcGroup, nats_url: str, nats_auth: infra.NatsAuth, databases
 
 
 @pytest.fixture
+def json_logs(system: System) -> None:
+    """The processes ``system`` starts log JSON lines, as in production: one record per line,
+    whatever a logged value holds, so ``tests.proclogs`` reads each record's level."""
+    system.extra_env["LOG_FORMAT"] = "json"
+
+
+@pytest.fixture
 def restartable_nats(tmp_path: Path, nats_auth: infra.NatsAuth):
     """A NATS server (the shipped users; ``url`` logs in as admin) the test can stop and start again."""
     group = ProcGroup(tmp_path / "nats-logs")

@@ -16,12 +16,35 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 ROUTE_MAX_PAYLOAD = 64 * 1024  # bridge.routes.DEFAULT_MAX_PAYLOAD, restated: the contract under test
 MAX_BIGINT = 2**63 - 1
 MAX_INT = 2**31 - 1
 OK, ANY = "ok", "any"
+
+# How each NATS fuzz draws its batches: derandomized, so a run is repeatable, and without
+# shrinking, which against live processes can take longer than the whole suite. A failure
+# shows the full batch, and every assertion names the case that broke it.
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# Every subject a process of the system subscribes to, by how it is served: the fuzz of each
+# kind takes its subjects from here, and test_nats_fuzz checks them against docs/asyncapi.yaml.
+REQUEST_SUBJECTS = {  # and the NestJS pattern of each: what an envelope sent there names
+    "workflows.create": "workflows.create",
+    '{"cmd":"workflows.create"}': {"cmd": "workflows.create"},
+}
+DISCOVERY_SUBJECTS = ["$SRV.PING", "$SRV.INFO", "$SRV.STATS"]  # each also .<service> and .<service>.<id>
+EVENT_SUBJECTS = ["alarm.created", "alarm.cleared"]
+LIVE_SUBJECTS = ["alarms.live.created", "alarms.live.acknowledged", "alarms.live.changed"]  # alarms.live.> is read
 _serial = itertools.count(1)
 
 
@@ -199,37 +222,38 @@ KINDS += ["oversized", "boundary"]
 
 
 @st.composite
-def cases(draw, fields: list[Field], subject: str, *, keys: bool) -> Case:
-    """Any hostile message for ``subject`` (with Idempotency-Key headers, good and bad, if ``keys``)."""
+def cases(draw, payloads: st.SearchStrategy, pattern: Any, *, keys: bool) -> Case:
+    """Any hostile message whose objects are drawn from ``payloads`` ((payload, expect), as ``objects``
+    makes them), NestJS envelopes naming ``pattern``; with Idempotency-Key headers, good and bad, if ``keys``."""
     kind = draw(st.sampled_from(KINDS))
     key = draw(st.sampled_from(["none", "none", "fresh"]))
     ascii_only = draw(st.booleans())
     if kind == "object":
-        data, expect = draw(objects(fields))
+        data, expect = draw(payloads)
         case = Case(kind, data, expect=expect, ascii_only=ascii_only)
     elif kind == "envelope":
-        data, expect = draw(objects(fields))
+        data, expect = draw(payloads)
         nest_id = draw(st.uuids().map(str) | json_values)
         case = Case(
             kind,
-            {"pattern": subject, "data": data, "id": nest_id},
+            {"pattern": pattern, "data": data, "id": nest_id},
             expect=expect,
             ascii_only=ascii_only,
         )
     elif kind == "bad-envelope":
-        inner, _ = draw(objects(fields))
+        inner, _ = draw(payloads)
         data = draw(
             st.sampled_from(
                 [
                     {
-                        "pattern": subject,
-                        "data": {"pattern": subject, "data": inner},
+                        "pattern": pattern,
+                        "data": {"pattern": pattern, "data": inner},
                         "id": "nested",
                     },  # envelope in envelope
                     {"pattern": 42, "data": [inner], "id": {"x": 1}},
                     {"pattern": None, "data": None},
-                    {"pattern": subject, "data": "text", "id": []},
-                    {"pattern": subject, "id": "no-data", **{k: v for k, v in inner.items() if k != "name"}},
+                    {"pattern": pattern, "data": "text", "id": []},
+                    {"pattern": pattern, "id": "no-data", **{k: v for k, v in inner.items() if k != "name"}},
                 ]
             )
         )
@@ -318,12 +342,12 @@ ALARM_FIELDS = [
 ]
 
 
-def workflow_cases() -> st.SearchStrategy:
-    return cases(WORKFLOW_FIELDS, "workflows.create", keys=True)
+def workflow_cases(subject: str) -> st.SearchStrategy:
+    return cases(objects(WORKFLOW_FIELDS), REQUEST_SUBJECTS[subject], keys=True)
 
 
 def alarm_cases() -> st.SearchStrategy:
-    return cases(ALARM_FIELDS, "alarm.created", keys=False)
+    return cases(objects(ALARM_FIELDS), "alarm.created", keys=False)
 
 
 def payload_of(case: Case) -> dict | None:

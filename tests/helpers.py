@@ -16,6 +16,7 @@ import nats
 import nats.errors
 import orjson
 
+from natswire.tracing import TRACE_HEADER
 from stack.infra import wait_for
 from stack.procs import Proc
 from stack.system import System
@@ -90,6 +91,7 @@ class Message:
     msg_id: str | None = None
     core: bool = False
     subject: str = "alarm.created"
+    trace_id: str | None = None  # a parked copy keeps it: how a test finds which message was parked
 
 
 @dataclass
@@ -116,19 +118,23 @@ def publish(nats_url: str, messages: list[Message]) -> None:
         js = nc.jetstream()
         for start in range(0, len(messages), 200):
             chunk = messages[start : start + 200]
-            await asyncio.gather(*(_send(nc, js, message) for message in chunk))
+            await asyncio.gather(*(publish_one(nc, js, message) for message in chunk))
         await nc.flush()
         await nc.close()
 
     asyncio.run(send())
 
 
-async def _send(nc, js, message: Message) -> None:
+async def publish_one(nc, js, message: Message) -> int | None:
+    """Publish one message on ``nc`` (core NATS) or ``js`` (JetStream, waiting for its
+    acknowledgement); returns its stream sequence, for JetStream."""
+    headers = {TRACE_HEADER: message.trace_id} if message.trace_id else {}
     if message.core:
-        await nc.publish(message.subject, message.body)
-    else:
-        headers = {"Nats-Msg-Id": message.msg_id} if message.msg_id else None
-        await js.publish(message.subject, message.body, headers=headers, timeout=10)
+        await nc.publish(message.subject, message.body, headers=headers or None)
+        return None
+    if message.msg_id:
+        headers["Nats-Msg-Id"] = message.msg_id
+    return (await js.publish(message.subject, message.body, headers=headers or None, timeout=10)).seq
 
 
 def jetstream_state(nats_url: str, *, reasons: int = 3) -> dict:

@@ -1,63 +1,74 @@
-"""Hostile messages on every subject the system serves, against the real bridges.
+"""Hostile messages on every request-reply subject the system serves, against the real bridges.
 
-Hypothesis draws batches of messages (random bytes, invalid UTF-8, huge bodies, wrong JSON
+Hypothesis draws batches of requests (random bytes, invalid UTF-8, huge bodies, wrong JSON
 types, missing and extra fields, NestJS envelopes with bad parts, NUL, lone surrogates, RTL,
-emoji, 10k-character names, ids beyond the column) and sends each batch at once, so a bad
-message shares a batch with good ones. Every request must get an answer of the promised kind,
-every event must be stored once or parked, nothing may be half-stored, and the bridges must
-still serve normal traffic afterwards. The draws are derandomized, so a run is repeatable.
+emoji, 10k-character names, ids beyond the column, bad Idempotency-Keys) and sends each batch
+at once, so a bad request shares a batch with good ones: on ``workflows.create``, on the
+subject NestJS's object pattern asks on, and on every micro discovery subject. Every request
+gets an answer of the promised kind from every replica that must answer (none times out),
+nothing is stored that no reply reported, and the replicas still serve normal traffic
+afterwards without a traceback or an error in any log. The events and the live feed are
+fuzzed in test_nats_event_fuzz.py and test_nats_live_fuzz.py; the first test here checks that
+together they cover every subject any process subscribes to. The draws are derandomized, so
+a run is repeatable.
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
+import time
 from collections import Counter
 
 import nats
 import orjson
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge.asyncapi import load_document
 from tests.conftest import query
-from tests.fuzzcases import ANY, OK, Case, alarm_cases, payload_of, workflow_cases
-from tests.helpers import (
-    ALARMS,
-    BUILDINGS,
-    DEAD_LETTER_STREAM,
-    Message,
-    alarm,
-    consumer_drained,
-    every_alarm_stored_once,
-    publish,
-    start_buildings_and_workflows,
+from tests.fuzzcases import (
+    ANY,
+    DISCOVERY_SUBJECTS,
+    EVENT_SUBJECTS,
+    FUZZ,
+    LIVE_SUBJECTS,
+    OK,
+    REQUEST_SUBJECTS,
+    Case,
+    payload_of,
+    workflow_cases,
 )
+from tests.helpers import BUILDINGS, WORKFLOWS, start_buildings_and_workflows
 from tests.httpclient import post_json
+from tests.proclogs import assert_no_crash
 
 pytestmark = pytest.mark.system
 
-# No shrinking: against live processes it can take longer than the whole suite. A failure
-# shows the full batch, and every assertion names the case that broke it.
-FUZZ = settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 REQUEST_TIMEOUT = 10.0
 
 
-def send_requests(nats_url: str, cases: list[Case]) -> list[tuple[dict, object] | Exception]:
+def test_every_subject_a_process_subscribes_to_is_fuzzed():
+    """docs/asyncapi.yaml lists every subject a process receives on (test_asyncapi.py holds it to
+    each site's routes), so a new subject fails here until a fuzz takes it."""
+    document = load_document()
+    received = {
+        document["channels"][operation["channel"]["$ref"].rsplit("/", 1)[-1]]["address"]
+        for operation in document["operations"].values()
+        if operation["action"] == "receive"
+    }
+
+    assert received == {*REQUEST_SUBJECTS, *DISCOVERY_SUBJECTS, *EVENT_SUBJECTS, *LIVE_SUBJECTS}
+
+
+def send_requests(nats_url: str, subject: str, cases: list[Case]) -> list[tuple[dict, object] | Exception]:
     """Send every case at once over one connection; (headers, decoded body) or the exception."""
 
     async def send():
         nc = await nats.connect(nats_url)
         try:
             return await asyncio.gather(
-                *(nc.request("workflows.create", case.body(), headers=case.headers(), timeout=REQUEST_TIMEOUT)
+                *(nc.request(subject, case.body(), headers=case.headers(), timeout=REQUEST_TIMEOUT)
                   for case in cases),
                 return_exceptions=True,
             )  # fmt: skip
@@ -94,15 +105,17 @@ def check_reply(case: Case, reply: tuple[dict, object] | Exception) -> None:
         assert (body["name"], body["buildingId"]) == (payload["name"].strip(), payload["buildingId"])
 
 
-def test_it_answers_every_hostile_workflows_create_request_and_stores_nothing_half_done(system):
+@pytest.mark.usefixtures("json_logs")
+@pytest.mark.parametrize("subject", list(REQUEST_SUBJECTS), ids=["workflows.create", "nestjs-object-pattern"])
+def test_it_answers_every_hostile_workflows_create_request_and_stores_nothing_half_done(system, subject):
     start_buildings_and_workflows(system, replicas=2)
     made: dict[int, tuple[str, int]] = {}
     kinds: Counter = Counter()
 
     @FUZZ
-    @given(st.lists(workflow_cases(), min_size=10, max_size=40))
+    @given(st.lists(workflow_cases(subject), min_size=10, max_size=40))
     def hostile_batch(cases: list[Case]) -> None:
-        replies = send_requests(system.nats_url, cases)
+        replies = send_requests(system.nats_url, subject, cases)
         for reply in replies:  # recorded first, so one failed check does not confuse the next batch
             if not isinstance(reply, Exception) and "Nats-Service-Error-Code" not in reply[0]:
                 workflow = reply[1].get("response", reply[1])
@@ -115,8 +128,14 @@ def test_it_answers_every_hostile_workflows_create_request_and_stores_nothing_ha
         assert {row[0]: (row[1], row[2]) for row in stored} == made
 
     hostile_batch()
-    print(f"\nworkflows.create fuzz: {sum(kinds.values())} requests, {len(made)} workflows made, {dict(kinds)}")
+    print(f"\n{subject} fuzz: {sum(kinds.values())} requests, {len(made)} workflows made, {dict(kinds)}")
 
+    # The fuzzed subject is answered as before, both replicas answer a ping, and the buildings web
+    # still gets its workflows.
+    after = [Case("object", {"name": f"After the fuzz {n}", "buildingId": 7}, key="fresh") for n in range(8)]
+    for case, reply in zip(after, send_requests(system.nats_url, subject, after), strict=True):
+        check_reply(case, reply)
+    assert len(discover(system.nats_url, [("$SRV.PING.workflows", b"", {}, 2)])[0]) == 2
     status, building = post_json(system.url(BUILDINGS, "/api/buildings/"), {"name": "After the fuzz"})
     assert (status, building["workflow_status"]) == (201, "created")
     statement = "SELECT id, building_id FROM workflows_workflow WHERE idempotency_key = %s"
@@ -126,77 +145,67 @@ def test_it_answers_every_hostile_workflows_create_request_and_stores_nothing_ha
     assert_no_crash(system)
 
 
-def test_it_stores_every_valid_hostile_alarm_once_and_parks_every_invalid_one(system):
-    replicas = [system.start_bridge(ALARMS, index) for index in (1, 2)]
+@pytest.mark.usefixtures("json_logs")
+def test_every_replica_answers_every_hostile_discovery_request(system):
+    replicas = [system.start_bridge(WORKFLOWS, index) for index in (1, 2)]
     for replica in replicas:
         replica.wait_ready()
-    expected_ids: set[str] = set()
-    parked: Counter = Counter()
+    ids = {reply["id"] for reply in discover(system.nats_url, [("$SRV.PING", b"", {}, 2)])[0]}
+    assert len(ids) == 2
+    # Each verb for every service, for the workflows service, and for one process of it.
+    subjects = [
+        f"{verb}{suffix}"
+        for verb in DISCOVERY_SUBJECTS
+        for suffix in ["", ".workflows", *(f".workflows.{i}" for i in ids)]
+    ]
     kinds: Counter = Counter()
 
     @FUZZ
-    @given(st.lists(alarm_cases(), min_size=10, max_size=40))
-    def hostile_batch(cases: list[Case]) -> None:
-        messages, ids = [], []
-        for case in cases:
-            kinds[case.kind] += 1
-            msg_id = str(uuid.uuid4())
-            messages.append(Message(case.body(), msg_id=msg_id))
-            ids.append(str(case.event_id or msg_id))
-        publish(system.nats_url, messages)
-        consumer_drained(system.nats_url, timeout=30)
-        stored = stored_alarms(system, ids)
-        new_parked = parked_bodies(system.nats_url, skip=sum(parked.values()))
-        for case, message, event_id in zip(cases, messages, ids, strict=True):
-            if case.expect == OK:
-                payload = payload_of(case)
-                assert stored.get(event_id) == (payload["name"].strip(), payload["buildingId"]), case.data
-            elif case.expect != ANY:
-                assert event_id not in stored, (case.kind, case.data)
-            if event_id in stored:
-                expected_ids.add(event_id)
-            else:
-                parked[message.body] += 1
-                assert new_parked[message.body] > 0, (case.kind, case.data, case.raw and case.raw[:100])
-                new_parked[message.body] -= 1
-        assert +new_parked == Counter(), "parked events that were stored or never sent"
+    @given(st.lists(st.tuples(st.sampled_from(subjects), workflow_cases("workflows.create")), min_size=5, max_size=20))
+    def hostile_batch(requests: list[tuple[str, Case]]) -> None:
+        kinds.update(case.kind for _, case in requests)
+        answers = [1 if subject.count(".") == 3 else 2 for subject, _ in requests]  # the one named, or every replica
+        asked = [
+            (subject, case.body(), case.headers(), n) for (subject, case), n in zip(requests, answers, strict=True)
+        ]
+        for (subject, case), expected, replies in zip(requests, answers, discover(system.nats_url, asked), strict=True):
+            verb = subject.split(".")[1].lower()
+            assert len(replies) == expected, (subject, case.kind, case.raw and case.raw[:80], replies)
+            for reply in replies:
+                assert (reply["type"], reply["name"]) == (f"io.nats.micro.v1.{verb}_response", "workflows"), reply
+                assert reply["id"] in ids and (expected == 2 or subject.endswith(reply["id"])), (subject, reply)
 
     hostile_batch()
-    print(f"\nalarm.created fuzz: {sum(kinds.values())} events, {len(expected_ids)} stored, "
-          f"{sum(parked.values())} parked, {dict(kinds)}")  # fmt: skip
+    print(f"\ndiscovery fuzz: {sum(kinds.values())} requests on {len(subjects)} subjects, {dict(kinds)}")
 
-    normal = alarm()
-    publish(system.nats_url, [Message(orjson.dumps(normal), msg_id=normal["id"])])
-    every_alarm_stored_once(system, expected_ids | {normal["id"]}, timeout=30)
+    stats = discover(system.nats_url, [("$SRV.STATS.workflows", b"", {}, 2)])[0]
+    assert {reply["id"] for reply in stats} == ids
     assert_no_crash(system)
 
 
-def stored_alarms(system, event_ids: list[str]) -> dict[str, tuple[str, int]]:
-    rows = query(
-        system, "alarms_site", "SELECT event_id, name, building_id FROM alarms_alarm WHERE event_id = ANY(%s)",
-        [[uuid.UUID(i) for i in event_ids]],
-    )  # fmt: skip
-    return {str(event_id): (name, building_id) for event_id, name, building_id in rows}
+def discover(nats_url: str, requests: list[tuple[str, bytes, dict[str, str], int]]) -> list[list[dict]]:
+    """Send each (subject, body, headers, answers) at once and collect up to ``answers`` replies to
+    each (every replica answers discovery: there is no queue group), within ``REQUEST_TIMEOUT``."""
 
+    async def ask(nc, subject: str, body: bytes, headers: dict[str, str], answers: int) -> list[dict]:
+        inbox = nc.new_inbox()
+        subscription = await nc.subscribe(inbox, max_msgs=answers)
+        await nc.publish(subject, body, reply=inbox, headers=headers or None)
+        replies = []
+        deadline = time.monotonic() + REQUEST_TIMEOUT
+        try:
+            while len(replies) < answers:
+                message = await subscription.next_msg(timeout=max(0.01, deadline - time.monotonic()))
+                replies.append(orjson.loads(message.data))
+        except nats.errors.TimeoutError:
+            await subscription.unsubscribe()
+        return replies
 
-def parked_bodies(nats_url: str, *, skip: int) -> Counter:
-    """Bodies parked on the dead-letter stream after the first ``skip``."""
-
-    async def read() -> Counter:
+    async def send() -> list[list[dict]]:
         nc = await nats.connect(nats_url)
-        js = nc.jetstream()
-        total = (await js.stream_info(DEAD_LETTER_STREAM)).state.messages
-        bodies = Counter()
-        for sequence in range(skip + 1, total + 1):
-            bodies[(await js.get_msg(DEAD_LETTER_STREAM, sequence)).data or b""] += 1
-        await nc.close()
-        return bodies
+        try:
+            return await asyncio.gather(*(ask(nc, *request) for request in requests))
+        finally:
+            await nc.close()
 
-    return asyncio.run(read())
-
-
-def assert_no_crash(system) -> None:
-    """Every process still runs, and none logged a traceback."""
-    for proc in system.group.procs:
-        assert proc.alive(), f"{proc.spec.name} died:\n{proc.log_text()[-3000:]}"
-        assert "Traceback" not in proc.log_text(), f"{proc.spec.name} crashed somewhere:\n{proc.log_text()[-5000:]}"
+    return asyncio.run(send())

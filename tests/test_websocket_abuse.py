@@ -10,27 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import orjson
 import pytest
 import yaml
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from stack.accounts import TEST_LOGIN, session_cookie
 from stack.infra import wait_for
 from stack.procs import Proc
 from stack.system import DAPHNE_LIMITS, REPO_ROOT, System
-from tests.conftest import query, site
+from tests.conftest import query
+from tests.livefeed import ALARMS, TIMEOUT, Feed, resume
 
 pytestmark = pytest.mark.system
 
-ALARMS = site("alarms_site")
 T = TypeVar("T")
-TIMEOUT = 60  # generous: a bound on a hang, not a speed target
 QUIET = 10  # seconds without a frame after which a socket that should have more has none
 CLOSE_DROPPED = 1006  # what a client sees when the connection ends without a close frame
 CLOSE_TOO_BIG = 1009
@@ -42,35 +39,6 @@ def run(coroutine: Awaitable[T]) -> T:
     return asyncio.run(asyncio.wait_for(coroutine, TIMEOUT * 2))
 
 
-class Feed:
-    """Where the live feed of one running alarms web process is, and the cookie that signs in to it."""
-
-    def __init__(self, system: System) -> None:
-        self.url = system.url(ALARMS, "/ws/alarms/").replace("http://", "ws://")
-        self.origin = system.url(ALARMS, "").rstrip("/")
-        self.cookie = session_cookie(system.url(ALARMS, ""), TEST_LOGIN)
-
-    async def open(self, **options: Any) -> ClientConnection:
-        """A signed-in socket (no compression, no proxy: loopback only)."""
-        return await connect(
-            self.url,
-            origin=self.origin,
-            additional_headers={"Cookie": self.cookie},
-            compression=None,
-            proxy=None,
-            **options,
-        )
-
-    async def open_slow_reader(self) -> ClientConnection:
-        """A signed-in socket with tiny receive buffers, whose owner will never read it."""
-        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: it sets the window
-        host, port = self.origin.removeprefix("http://").split(":")
-        raw.connect((host, int(port)))
-        raw.setblocking(False)
-        return await self.open(sock=raw, max_queue=1, ping_interval=None)
-
-
 async def open_many(feed: Feed, count: int, *, at_once: int = 25) -> list[ClientConnection]:
     """``count`` signed-in sockets, ``at_once`` handshakes at a time (each costs a session lookup)."""
     gate = asyncio.Semaphore(at_once)
@@ -80,11 +48,6 @@ async def open_many(feed: Feed, count: int, *, at_once: int = 25) -> list[Client
             return await feed.open()
 
     return await asyncio.gather(*(one() for _ in range(count)))
-
-
-async def resume(ws: ClientConnection) -> dict:
-    await ws.send(orjson.dumps({"type": "resume", "since": 0, "unacknowledged": []}).decode())
-    return orjson.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
 
 
 async def collect_created(ws: ClientConnection, expected: int) -> set[int]:

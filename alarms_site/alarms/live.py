@@ -85,7 +85,8 @@ def frames_of(messages: list[tuple[str, Any]], *, max_bytes: int = MAX_FRAME_BYT
 
     Consecutive messages of one kind become one frame, up to ``max_bytes`` encoded, then the
     next frame: a process that fell behind has many messages to merge, and daphne would refuse
-    to send one frame with them all. Malformed messages are dropped.
+    to send one frame with them all. Malformed messages, and alarms too large for any frame, are
+    dropped.
     """
     fills: list[FrameFill] = []
     for subject, payload in messages:
@@ -110,9 +111,18 @@ def frames_for(kind: str, alarms: list[Any], *, max_bytes: int = MAX_FRAME_BYTES
 
 
 def _fill(fills: list[FrameFill], kind: str, alarms: list[Any], *, max_bytes: int) -> None:
-    """Add ``alarms`` to the last frame while they fit, then to new ones."""
+    """Add ``alarms`` to the last frame while they fit, then to new ones.
+
+    An alarm that no frame of ``max_bytes`` holds is dropped: daphne would refuse to send it and
+    close the socket (1011), so one malformed live message would cut off every open page. A
+    real alarm takes about a kilobyte.
+    """
+    room = max_bytes - FrameFill(kind).size
     for alarm in alarms:
         size = len(orjson.dumps(alarm))
+        if size > room:
+            logger.warning("dropped a live %s alarm of %d bytes: no frame of %d bytes holds it", kind, size, max_bytes)
+            continue
         if not fills or not fills[-1].takes(kind, size, max_bytes=max_bytes):
             fills.append(FrameFill(kind))
         fills[-1].add(alarm, size)

@@ -77,9 +77,21 @@ class FramesOfTests(SimpleTestCase):
         self.assertLessEqual(max(len(orjson.dumps(frame)) for frame in frames), MAX_FRAME_BYTES)
         self.assertEqual([alarm["id"] for frame in frames for alarm in frame["alarms"]], list(range(3000)))
 
-    def test_it_sends_an_alarm_larger_than_a_frame_on_its_own(self):
+    def test_it_drops_an_alarm_no_frame_can_hold_and_keeps_the_others(self):
+        # Daphne refuses to send a frame over its maximum message size and closes the socket
+        # with 1011: one such alarm in a live message would cut off every open page.
         messages = [("test.alarms.live.created", {"alarms": [{"id": 1}, {"id": 2, "name": "x" * 100}, {"id": 3}]})]
 
-        frames = frames_of(messages, max_bytes=50)
+        with self.assertLogs("alarms_site.alarms.live", "WARNING") as logs:
+            frames = frames_of(messages, max_bytes=50)
 
-        self.assertEqual([[alarm["id"] for alarm in frame["alarms"]] for frame in frames], [[1], [2], [3]])
+        self.assertEqual([[alarm["id"] for alarm in frame["alarms"]] for frame in frames], [[1, 3]])
+        self.assertIn("no frame of 50 bytes holds it", logs.output[0])
+
+    def test_it_drops_an_alarm_larger_than_daphne_sends(self):
+        messages = [("test.alarms.live.changed", {"alarms": [{"id": 1, "name": "x" * MAX_FRAME_BYTES}, {"id": 2}]})]
+
+        with self.assertLogs("alarms_site.alarms.live", "WARNING"):
+            frames = frames_of(messages)
+
+        self.assertEqual(frames, [{"type": "changed", "alarms": [{"id": 2}]}])
