@@ -22,17 +22,20 @@ from sitekit.retrieve import QuickRetrieveMixin
 class ServiceModelViewSet(QuickRetrieveMixin, viewsets.ModelViewSet):
     """List, read, create, change and delete one model; every write is a service call.
 
-    ``serializer_class`` shows objects, ``input_serializer_class`` checks what clients send;
-    the OpenAPI document says so for each subclass.
+    ``serializer_class`` shows objects, ``input_serializer_class`` checks what clients send
+    (``create_input_serializer_class``, when given, what they send to create one); the OpenAPI
+    document says so for each subclass.
     """
 
     input_serializer_class: ClassVar[type[Serializer]]
+    create_input_serializer_class: ClassVar[type[Serializer] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "input_serializer_class" in cls.__dict__:
+            creates = cls.create_input_serializer_class or cls.input_serializer_class
             extend_schema_view(
-                create=extend_schema(request=cls.input_serializer_class, responses={201: cls.serializer_class}),
+                create=extend_schema(request=creates, responses={201: cls.serializer_class}),
                 update=extend_schema(request=cls.input_serializer_class, responses=cls.serializer_class),
             )(cls)
 
@@ -49,7 +52,8 @@ class ServiceModelViewSet(QuickRetrieveMixin, viewsets.ModelViewSet):
         raise NotImplementedError
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        instance = self.service_create(self._valid_input(request, partial=False))
+        creates = self.create_input_serializer_class or self.input_serializer_class
+        instance = self.service_create(self._valid_input(request, partial=False, serializer_class=creates))
         return Response(self.serializer_class(instance).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -60,7 +64,9 @@ class ServiceModelViewSet(QuickRetrieveMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance: Model) -> None:
         self.service_delete(instance)
 
-    def _valid_input(self, request: Request, *, partial: bool) -> dict[str, Any]:
-        serializer = self.input_serializer_class(data=request.data, partial=partial)
+    def _valid_input(
+        self, request: Request, *, partial: bool, serializer_class: type[Serializer] | None = None
+    ) -> dict[str, Any]:
+        serializer = (serializer_class or self.input_serializer_class)(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data

@@ -13,7 +13,11 @@ from workflows_site.workflows import services
 from workflows_site.workflows.errors import WorkflowChangeRefused
 from workflows_site.workflows.models import Workflow
 from workflows_site.workflows.selectors import workflow_list
-from workflows_site.workflows.serializers import WorkflowInputSerializer, WorkflowOutputSerializer
+from workflows_site.workflows.serializers import (
+    WorkflowCreateInputSerializer,
+    WorkflowInputSerializer,
+    WorkflowOutputSerializer,
+)
 
 
 class ChangeRefused(APIException):
@@ -45,6 +49,7 @@ class WorkflowViewSet(ServiceModelViewSet):
 
     serializer_class = WorkflowOutputSerializer
     input_serializer_class = WorkflowInputSerializer
+    create_input_serializer_class = WorkflowCreateInputSerializer
     filterset_fields = ["building_id", "kind", "status"]
 
     def get_queryset(self):

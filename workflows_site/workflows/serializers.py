@@ -22,6 +22,16 @@ class WorkflowInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=WorkflowStatus.choices, required=False)
 
 
+class WorkflowCreateInputSerializer(WorkflowInputSerializer):
+    """What a REST client may send to create a workflow: it starts as ``new``, so ``status`` may only say so."""
+
+    status = serializers.ChoiceField(
+        choices=[WorkflowStatus.NEW],
+        required=False,
+        error_messages={"invalid_choice": "a workflow starts as new, not {input}: create it, then move it on"},
+    )
+
+
 class WorkflowCreateMessageSerializer(WorkflowInputSerializer):
     """``workflows.create`` request: ``{"name": str, "buildingId": int}`` (the seed's contract), optional ``kind``."""
 
