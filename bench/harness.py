@@ -19,8 +19,8 @@ import psycopg
 
 from stack import infra
 from stack.accounts import TEST_LOGIN
-from stack.procs import Proc, ProcGroup
-from stack.system import REPO_ROOT, SITES, Site, System
+from stack.procs import Proc, ProcGroup, Spec
+from stack.system import REPO_ROOT, SITES, Site, System, wsgi_argv
 
 ADMIN_URL = os.environ.get("POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 WORK_DIR = REPO_ROOT / "var" / "bench"
@@ -91,6 +91,7 @@ class BenchStack:
         self.webs: dict[str, Proc] = {}
         self.bridges: dict[str, list[Proc]] = {s.package: [] for s in self.sites}
         self.startup: Startup | None = None
+        self.ceiling_url = ""  # set by start_ceiling
 
     def site(self, package: str) -> Site:
         return next(s for s in self.sites if s.package == package)
@@ -139,6 +140,21 @@ class BenchStack:
             except OSError:
                 return False
         return proc.spec.ready_log in proc.log_text()
+
+    def start_ceiling(self, ready_path: str) -> Proc:
+        """The ceiling app (``bench.ceiling``) on its own port, served as the buildings web is, on its database.
+
+        Started and stopped by the figure that measures it, so the other figures never see it.
+        """
+        site = self.site("buildings_site")
+        port = infra.free_port()
+        env = {**self.system.env(site), "DJANGO_SETTINGS_MODULE": "bench.ceiling.settings"}
+        url = f"http://127.0.0.1:{port}"
+        spec = Spec(name="ceiling-web", argv=wsgi_argv("bench.ceiling.wsgi", port), env=env, ready_url=url + ready_path)
+        proc = self.group.start(spec)
+        proc.wait_ready(READY_TIMEOUT)
+        self.ceiling_url = url
+        return proc
 
     def url(self, package: str, path: str) -> str:
         return self.system.url(self.site(package), path)

@@ -57,16 +57,12 @@ def web_argv(site: Site, port: int) -> list[str]:
     if site.server == "daphne":
         address = ["-b", "127.0.0.1", "-p", str(port)]
         return [sys.executable, "-m", "daphne", *DAPHNE_LIMITS, *address, f"{site.package}.asgi:application"]
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        f"{site.package}.wsgi",
-        "-c",
-        "python:sitekit.gunicorn_conf",
-        "-b",
-        f"127.0.0.1:{port}",
-    ]
+    return wsgi_argv(f"{site.package}.wsgi", port)
+
+
+def wsgi_argv(module: str, port: int) -> list[str]:
+    """The WSGI server serving ``module``'s ``application`` on a loopback port (also the bench's ceiling app)."""
+    return [sys.executable, "-m", "gunicorn", module, "-c", "python:sitekit.gunicorn_conf", "-b", f"127.0.0.1:{port}"]
 
 
 class System:
