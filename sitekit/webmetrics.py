@@ -65,7 +65,7 @@ class RequestMetricsMiddleware:
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Every worker's figures (gunicorn's workers share ``PROMETHEUS_MULTIPROC_DIR``), else this process's.
+    """Every worker's figures (a WSGI server's workers share ``PROMETHEUS_MULTIPROC_DIR``), else this process's.
 
     With ``METRICS_TOKEN`` set, only for a caller that sends it as a bearer token.
     """
@@ -75,7 +75,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     registry = REGISTRY
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # set up by sitekit.gunicorn_conf, not a setting
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # set up by sitekit.webserver (or gunicorn_conf), not a setting
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
