@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -46,6 +47,23 @@ LATENCY = Histogram(
 )
 
 
+Series = tuple[Any, Any, Any]  # the request counter, response counter and latency histogram of one label set
+_series: dict[tuple[str, str, str, str], Series] = {}
+
+
+def series_of(view: str, transport: str, method: str, status: str) -> Series:
+    """The three series of one request's labels, looked up once per label set rather than once per request."""
+    found = _series.get((view, transport, method, status))
+    if found is None:
+        found = (
+            REQUESTS.labels(view, transport, method),
+            RESPONSES.labels(status, view, method),
+            LATENCY.labels(view, method),
+        )
+        _series[view, transport, method, status] = found
+    return found
+
+
 class RequestMetricsMiddleware:
     """Counts each request and its latency; goes first in ``MIDDLEWARE`` so it times the rest."""
 
@@ -57,10 +75,11 @@ class RequestMetricsMiddleware:
         response = self.get_response(request)
         match = request.resolver_match
         view = (match.view_name or UNRESOLVED) if match is not None else UNRESOLVED
-        method = request.method or ""
-        REQUESTS.labels(view, "https" if request.is_secure() else "http", method).inc()
-        RESPONSES.labels(str(response.status_code), view, method).inc()
-        LATENCY.labels(view, method).observe(time.perf_counter() - started)
+        transport = "https" if request.is_secure() else "http"
+        requests, responses, latency = series_of(view, transport, request.method or "", str(response.status_code))
+        requests.inc()
+        responses.inc()
+        latency.observe(time.perf_counter() - started)
         return response
 
 
