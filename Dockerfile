@@ -1,5 +1,6 @@
 # One image for every process of the system: each docker-compose.yml service names the
-# command it runs (gunicorn, daphne, a manage.py command or the alarms generator).
+# command it runs (the WSGI server sitekit.webserver, daphne, a manage.py command or the alarms
+# generator).
 #
 #   docker build -t building-operations .
 

@@ -84,6 +84,15 @@ def cores_used(before: dict[str, float], after: dict[str, float]) -> dict[str, f
     return {name: round(value, 2) for name, value in cores.items()}
 
 
+def cores_over(windows: list[tuple[dict[str, float], dict[str, float]]]) -> dict[str, float]:
+    """``cores_used`` over several (before, after) windows taken together, e.g. runs alternating with others."""
+    total = {"wall": 0.0}
+    for before, after in windows:
+        for name, seconds in after.items():
+            total[name] = total.get(name, 0.0) + seconds - before.get(name, 0.0)
+    return cores_used({"wall": 0.0}, total)
+
+
 def describe(cores: dict[str, float]) -> str:
     """``machine 1.9 of 2 cores: buildings-web 1.1, postgres 0.4, ...`` (busiest first)."""
     busiest = sorted(((v, k) for k, v in cores.items() if k != "machine" and v >= 0.01), reverse=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -19,8 +20,8 @@ import psycopg
 
 from stack import infra
 from stack.accounts import TEST_LOGIN
-from stack.procs import Proc, ProcGroup
-from stack.system import REPO_ROOT, SITES, Site, System
+from stack.procs import Proc, ProcGroup, Spec
+from stack.system import REPO_ROOT, SITES, Site, System, wsgi_argv
 
 ADMIN_URL = os.environ.get("POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 WORK_DIR = REPO_ROOT / "var" / "bench"
@@ -91,6 +92,7 @@ class BenchStack:
         self.webs: dict[str, Proc] = {}
         self.bridges: dict[str, list[Proc]] = {s.package: [] for s in self.sites}
         self.startup: Startup | None = None
+        self.ceiling_url = ""  # set by start_ceiling
 
     def site(self, package: str) -> Site:
         return next(s for s in self.sites if s.package == package)
@@ -110,21 +112,37 @@ class BenchStack:
         for site in self.sites:
             for index in range(1, site.bridges + 1):
                 self.bridges[site.package].append(self.system.start_bridge(site, index))
-        pending = {proc.spec.name: proc for proc in [*self.webs.values(), *self._all_bridges()]}
-        deadline = began + READY_TIMEOUT
-        while pending:
-            for name, proc in list(pending.items()):
-                if not proc.alive():
-                    time.sleep(0.5)  # let the log copier catch up with its last words
-                    raise RuntimeError(f"{name} exited during start-up:\n{proc.log_text()[-3000:]}")
-                if self._ready(proc):
-                    startup.ready_seconds[name] = time.monotonic() - began
-                    del pending[name]
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"not ready after {READY_TIMEOUT}s: {', '.join(pending)}")
-            time.sleep(0.02)
+        # Each process is watched by its own thread: a web whose server listens before its
+        # workers have loaded the site holds a readiness request up to its timeout, and one
+        # shared loop would then see every other process ready that much later.
+        procs = [*self.webs.values(), *self._all_bridges()]
+        failures: list[str] = []
+        watchers = [
+            threading.Thread(target=self._watch_start, args=(proc, began, startup, failures), daemon=True)
+            for proc in procs
+        ]
+        for watcher in watchers:
+            watcher.start()
+        for watcher in watchers:
+            watcher.join()
+        if failures:
+            raise RuntimeError("\n".join(failures))
         self.startup = startup
         return startup
+
+    def _watch_start(self, proc: Proc, began: float, startup: Startup, failures: list[str]) -> None:
+        """Record when ``proc`` is ready, or why it never was."""
+        deadline = began + READY_TIMEOUT
+        while not self._ready(proc):
+            if not proc.alive():
+                time.sleep(0.5)  # let the log copier catch up with its last words
+                failures.append(f"{proc.spec.name} exited during start-up:\n{proc.log_text()[-3000:]}")
+                return
+            if time.monotonic() > deadline:
+                failures.append(f"{proc.spec.name} not ready after {READY_TIMEOUT}s")
+                return
+            time.sleep(0.02)
+        startup.ready_seconds[proc.spec.name] = time.monotonic() - began
 
     def _all_bridges(self) -> list[Proc]:
         return [proc for procs in self.bridges.values() for proc in procs]
@@ -139,6 +157,21 @@ class BenchStack:
             except OSError:
                 return False
         return proc.spec.ready_log in proc.log_text()
+
+    def start_ceiling(self, ready_path: str) -> Proc:
+        """The ceiling app (``bench.ceiling``) on its own port, served as the buildings web is, on its database.
+
+        Started and stopped by the figure that measures it, so the other figures never see it.
+        """
+        site = self.site("buildings_site")
+        port = infra.free_port()
+        env = {**self.system.env(site), "DJANGO_SETTINGS_MODULE": "bench.ceiling.settings"}
+        url = f"http://127.0.0.1:{port}"
+        spec = Spec(name="ceiling-web", argv=wsgi_argv("bench.ceiling.wsgi", port), env=env, ready_url=url + ready_path)
+        proc = self.group.start(spec)
+        proc.wait_ready(READY_TIMEOUT)
+        self.ceiling_url = url
+        return proc
 
     def url(self, package: str, path: str) -> str:
         return self.system.url(self.site(package), path)

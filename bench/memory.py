@@ -1,6 +1,6 @@
 """Figure 6: resident memory of every process of the stack, at idle and after the load.
 
-A gunicorn master forks its workers, so each process is measured as its whole tree. RSS
+A WSGI server's main process starts its workers, so each process is measured as its whole tree. RSS
 counts pages shared after the fork once per process (an upper bound, and what ``ps``
 shows); PSS splits shared pages between their users, so the PSS sum is the real cost.
 """

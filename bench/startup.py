@@ -6,6 +6,7 @@ the run command does (migrations first, not counted: the run command does them f
 
 from __future__ import annotations
 
+from bench import cpu
 from bench.harness import Context
 from bench.results import Figure
 
@@ -16,6 +17,8 @@ def startup_figure(context: Context) -> Figure:
     startup = context.stack.startup
     assert startup is not None, "the stack is started before any figure"
     ready = startup.ready_seconds
+    # Taken when every process is ready, before any load: the CPU each spent starting.
+    started_cpu = {name: seconds for name, seconds in cpu.snapshot(context.stack).items() if name in ready}
     webs = {name: seconds for name, seconds in ready.items() if name.endswith("-web")}
     slowest = max(ready.values())
     value = (
@@ -33,8 +36,10 @@ def startup_figure(context: Context) -> Figure:
         "(200) and each bridge's ' serving ' log line every 20 ms",
         params={"processes": list(ready)},
         summary={"slowest_s": {"min": slowest, "median": slowest, "max": slowest, "runs": 1}},
-        runs=[{"ready_seconds": ready, "migrate_seconds": startup.migrate_seconds}],
+        runs=[{"ready_seconds": ready, "migrate_seconds": startup.migrate_seconds, "cpu_seconds": started_cpu}],
         notes="One start per benchmark run; all processes start at once and share the two cores. "
         + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in ready.items())
+        + f". CPU each spent starting (its whole process tree), {sum(started_cpu.values()):.1f} s in all: "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in started_cpu.items())
         + ".",
     )

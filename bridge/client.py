@@ -1,7 +1,7 @@
 """NATS for synchronous Django code (views, services): one long-lived connection per process.
 
-The connection lives on a private event-loop thread, created on first use (after a
-gunicorn fork, never before). Each call hops onto that loop and waits with a timeout, so a
+The connection lives on a private event-loop thread, created on first use (in a
+web server's worker, never before it forks). Each call hops onto that loop and waits with a timeout, so a
 view never opens a connection per request and never hangs on a silent peer.
 """
 

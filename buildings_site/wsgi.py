@@ -1,4 +1,4 @@
-"""WSGI entry point of buildings_site (gunicorn)."""
+"""WSGI entry point of buildings_site (served by sitekit.webserver)."""
 
 import os
 

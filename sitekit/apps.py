@@ -11,7 +11,9 @@ class SitekitConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        import sitekit.filters  # noqa: F401 - registers the OpenAPI extension of the filter backend
+        # sitekit.filters (and with it drf-spectacular's schema machinery) is not imported here:
+        # DRF imports it as DEFAULT_FILTER_BACKENDS when a process loads its API views, which
+        # registers its OpenAPI extension before any schema is built; bridges never need it.
         from sitekit.authentication import forget_tokens_on_account_changes
         from sitekit.signin import watch_sign_ins
 

@@ -23,6 +23,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.translation import gettext_lazy as _
+from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.request import Request
@@ -94,18 +96,41 @@ class CachedTokenAuthentication(TokenAuthentication):
     """``Authorization: Token <key>``, checked against the database at most every few seconds per process."""
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        address = request.META.get("REMOTE_ADDR", "")
+        # The WSGI environ of the request, read directly: DRF's Request reaches it through
+        # __getattr__ on every access, and DRF's own header lookup builds every header.
+        meta = request._request.META
+        address = meta.get("REMOTE_ADDR", "")
+        authorization = meta.get("HTTP_AUTHORIZATION", b"")
+        if isinstance(authorization, str):
+            authorization = authorization.encode(HTTP_HEADER_ENCODING)
         window = settings.API_TOKEN_FAILURE_WINDOW
         wait = token_failures.wait(address, limit=settings.API_TOKEN_FAILURE_LIMIT, window=window)
-        if wait is not None and self.keyword.encode() in (request.META.get("HTTP_AUTHORIZATION") or "").encode():
+        if wait is not None and self.keyword.encode() in authorization:
             raise Throttled(
                 wait=wait, detail=f"Too many wrong API tokens from this address; try again in {wait:.0f} s."
             )
         try:
-            return super().authenticate(request)
+            return self.authenticate_authorization(authorization)
         except AuthenticationFailed:
             token_failures.record(address, window=window)
             raise
+
+    def authenticate_authorization(self, authorization: bytes) -> tuple[Any, Any] | None:
+        """DRF's ``TokenAuthentication.authenticate`` on the header's value, with DRF's messages."""
+        parts = authorization.split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) == 1:
+            raise AuthenticationFailed(_("Invalid token header. No credentials provided."))
+        if len(parts) > 2:
+            raise AuthenticationFailed(_("Invalid token header. Token string should not contain spaces."))
+        try:
+            key = parts[1].decode()
+        except UnicodeError:
+            raise AuthenticationFailed(
+                _("Invalid token header. Token string should not contain invalid characters.")
+            ) from None
+        return self.authenticate_credentials(key)
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         ttl = settings.API_TOKEN_CACHE_SECONDS

@@ -1,4 +1,6 @@
-"""gunicorn settings shared by the WSGI sites; each value can be overridden from the environment.
+"""gunicorn settings for the WSGI sites, the alternative to granian (sitekit/webserver.py, which says
+why granian is the default): ``WEB_SERVER=gunicorn python -m stack run``. Each value can be
+overridden from the environment, with the same variables.
 
 Threaded workers (gthread), two of them by default: one per core, so reads, which are CPU
 work under the GIL, use both cores; threads so that a create, which mostly waits on the NATS

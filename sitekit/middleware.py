@@ -85,6 +85,12 @@ class BodySizeLimitMiddleware:
         return JsonResponse({"error": {"status": 413, "message": message}}, status=413)
 
 
+# The two headers in the WSGI environ: ``request.headers`` would parse every header of the
+# request to read these two.
+TRACE_ID_META = "HTTP_" + HTTP_TRACE_HEADER.upper().replace("-", "_")
+REQUEST_ID_META = "HTTP_X_REQUEST_ID"
+
+
 class TraceIdMiddleware:
     """Takes ``X-Trace-Id`` (or ``X-Request-Id``) from the request, or makes one, and echoes it."""
 
@@ -92,7 +98,7 @@ class TraceIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get(HTTP_TRACE_HEADER) or request.headers.get("X-Request-Id")
+        incoming = request.META.get(TRACE_ID_META) or request.META.get(REQUEST_ID_META)
         # Not reset afterwards: Django logs the response (django.request) after the
         # middleware returns, and that line should carry the id too. The next request
         # sets its own.

@@ -6,6 +6,14 @@ never changes, so ``RowByPk`` writes it once per model and turns the row into an
 with ``Model.from_db``, as the ORM does (0.12 ms). ``QuickRetrieveMixin`` uses it in a
 viewset's ``retrieve`` when the viewset's queryset is the whole table, and otherwise leaves
 ``get_object`` to DRF, so a queryset that filters, defers or joins keeps its meaning.
+
+A ``GET`` of one object that can only be answered in JSON (no ``Accept`` header, ``*/*`` or
+``application/json``, no query string) also skips what DRF works out per request to learn
+that: content negotiation, then a ``Response`` rendered through Django's template-response
+machinery. ``QuickRetrieveMixin.dispatch`` runs DRF's own steps in DRF's order otherwise:
+the same authentication, permission and throttle checks, the same serializer, the same
+``JSONRenderer``, the same headers, and any error goes through DRF's exception handling as
+before. sitekit/tests/test_retrieve.py holds it to the bytes DRF answers.
 """
 
 from __future__ import annotations
@@ -15,7 +23,10 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from rest_framework.mixins import RetrieveModelMixin
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
 
 M = TypeVar("M", bound=models.Model)
 
@@ -97,10 +108,65 @@ def reads_whole_table(queryset: QuerySet) -> bool:
     )
 
 
+# What DRF's content negotiation answers with JSON (media type ``application/json``, no
+# parameters such as ``indent``) whatever else the view could render.
+JSON_ONLY_ACCEPT = frozenset({"*/*", "application/json"})
+
+
+# The steps of DRF's that the quick path takes as DRF has them: a view that changes one keeps DRF's path.
+DRF_STEPS = {
+    "retrieve": RetrieveModelMixin.retrieve,
+    "initial": APIView.initial,
+    "perform_content_negotiation": APIView.perform_content_negotiation,
+    "finalize_response": APIView.finalize_response,
+}
+
+
+def json_renderer_for(view: Any, request: HttpRequest, kwargs: dict[str, Any]) -> JSONRenderer | None:
+    """The renderer DRF would negotiate for a ``GET`` of one object, when it can only be plain JSON; else None."""
+    if request.method != "GET" or view.action_map.get("get") != "retrieve":
+        return None
+    if any(getattr(type(view), name) is not step for name, step in DRF_STEPS.items()):
+        return None
+    if request.META.get("QUERY_STRING") or request.META.get("HTTP_ACCEPT", "*/*") not in JSON_ONLY_ACCEPT:
+        return None
+    if view.get_format_suffix(**kwargs) is not None:
+        return None
+    renderer = view.get_renderers()[0]  # DRF picks the first renderer for */* and the first JSON one for JSON
+    return renderer if type(renderer) is JSONRenderer else None
+
+
 class QuickRetrieveMixin:
-    """For DRF viewsets: ``retrieve`` reads its object with ``RowByPk`` when that means the same."""
+    """For DRF viewsets: ``retrieve`` reads its object with ``RowByPk`` and answers JSON without negotiating."""
 
     _row_by_pk: RowByPk | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        renderer = json_renderer_for(self, request, kwargs)
+        if renderer is None:
+            return super().dispatch(request, *args, **kwargs)
+        # DRF's APIView.dispatch and initial, step by step, with the negotiation's answer known.
+        self.args = args
+        self.kwargs = kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        try:
+            self.format_kwarg = None  # json_renderer_for saw no format suffix
+            request.accepted_renderer, request.accepted_media_type = renderer, renderer.media_type
+            request.version, request.versioning_scheme = self.determine_version(request, *args, **kwargs)
+            self.perform_authentication(request)
+            self.check_permissions(request)
+            self.check_throttles(request)
+            data = self.get_serializer(self.get_object()).data
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        else:
+            # What ``Response.rendered_content`` renders; DRF renders after the view returns, so do we.
+            content = renderer.render(data, renderer.media_type, self.get_renderer_context())
+            response = HttpResponse(content, content_type=renderer.media_type)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
 
     def get_object(self) -> models.Model:
         queryset = self.get_queryset()

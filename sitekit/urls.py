@@ -18,7 +18,7 @@ def api_docs_urlpatterns() -> list[URLPattern]:
 
 
 def metrics_urlpatterns() -> list[URLPattern]:
-    """Prometheus metrics of this web process (all gunicorn workers) at ``/metrics``."""
+    """Prometheus metrics of this web process (all its workers) at ``/metrics``."""
     return [path("metrics", metrics_view, name="prometheus-metrics")]
 
 

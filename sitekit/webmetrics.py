@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -52,6 +53,23 @@ LATENCY = Histogram(
 )
 
 
+Series = tuple[Any, Any, Any]  # the request counter, response counter and latency histogram of one label set
+_series: dict[tuple[str, str, str, str], Series] = {}
+
+
+def series_of(view: str, transport: str, method: str, status: str) -> Series:
+    """The three series of one request's labels, looked up once per label set rather than once per request."""
+    found = _series.get((view, transport, method, status))
+    if found is None:
+        found = (
+            REQUESTS.labels(view, transport, method),
+            RESPONSES.labels(status, view, method),
+            LATENCY.labels(view, method),
+        )
+        _series[view, transport, method, status] = found
+    return found
+
+
 class RequestMetricsMiddleware:
     """Counts each request and its latency; goes first in ``MIDDLEWARE`` so it times the rest."""
 
@@ -63,15 +81,16 @@ class RequestMetricsMiddleware:
         response = self.get_response(request)
         match = request.resolver_match
         view = (match.view_name or UNRESOLVED) if match is not None else UNRESOLVED
-        method = request.method or ""
-        REQUESTS.labels(view, "https" if request.is_secure() else "http", method).inc()
-        RESPONSES.labels(str(response.status_code), view, method).inc()
-        LATENCY.labels(view, method).observe(time.perf_counter() - started)
+        transport = "https" if request.is_secure() else "http"
+        requests, responses, latency = series_of(view, transport, request.method or "", str(response.status_code))
+        requests.inc()
+        responses.inc()
+        latency.observe(time.perf_counter() - started)
         return response
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Every worker's figures (gunicorn's workers share ``PROMETHEUS_MULTIPROC_DIR``), else this process's.
+    """Every worker's figures (a WSGI server's workers share ``PROMETHEUS_MULTIPROC_DIR``), else this process's.
 
     Then the ``ON_SCRAPE`` collectors' figures, computed now.
 
@@ -83,7 +102,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     registry = REGISTRY
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # set up by sitekit.gunicorn_conf, not a setting
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # set up by sitekit.webserver (or gunicorn_conf), not a setting
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     return HttpResponse(generate_latest(registry) + generate_latest(ON_SCRAPE), content_type=CONTENT_TYPE_LATEST)

@@ -23,10 +23,10 @@ class Site:
     package: str
     database: str
     port: int
-    server: str  # "gunicorn" (WSGI) or "daphne" (ASGI: HTTP and WebSockets)
+    server: str  # "wsgi" (granian, or gunicorn: WSGI_SERVERS) or "daphne" (ASGI: HTTP and WebSockets)
     bridges: int
-    # gunicorn processes unless WEB_WORKERS says otherwise: one per core where HTTP is the hot
-    # path; one for workflows, whose hot path is its bridges (docs/performance.md).
+    # WSGI server processes unless WEB_WORKERS says otherwise: one per core where HTTP is the
+    # hot path; one for workflows, whose hot path is its bridges (docs/performance.md).
     web_workers: int = 2
 
     @property
@@ -35,8 +35,8 @@ class Site:
 
 
 SITES = [
-    Site("buildings_site", "buildings", 8001, "gunicorn", bridges=1),
-    Site("workflows_site", "workflows", 8002, "gunicorn", bridges=3, web_workers=1),
+    Site("buildings_site", "buildings", 8001, "wsgi", bridges=1),
+    Site("workflows_site", "workflows", 8002, "wsgi", bridges=3, web_workers=1),
     Site("alarms_site", "alarms", 8003, "daphne", bridges=2),
 ]
 
@@ -57,16 +57,31 @@ def web_argv(site: Site, port: int) -> list[str]:
     if site.server == "daphne":
         address = ["-b", "127.0.0.1", "-p", str(port)]
         return [sys.executable, "-m", "daphne", *DAPHNE_LIMITS, *address, f"{site.package}.asgi:application"]
-    return [
-        sys.executable,
+    return wsgi_argv(f"{site.package}.wsgi", port)
+
+
+# The WSGI server commands, each set from the same WEB_* variables: granian is the one the
+# sites run (sitekit/webserver.py says why); WEB_SERVER=gunicorn runs the alternative.
+WSGI_SERVERS = {
+    "granian": lambda module, port: ["-m", "sitekit.webserver", module, "--port", str(port)],
+    "gunicorn": lambda module, port: [
         "-m",
         "gunicorn",
-        f"{site.package}.wsgi",
+        module,
         "-c",
         "python:sitekit.gunicorn_conf",
         "-b",
         f"127.0.0.1:{port}",
-    ]
+    ],
+}
+
+
+def wsgi_argv(module: str, port: int) -> list[str]:
+    """The WSGI server serving ``module``'s ``application`` on a loopback port (also the bench's ceiling app)."""
+    name = os.environ.get("WEB_SERVER", "granian")
+    if name not in WSGI_SERVERS:
+        raise SystemExit(f"WEB_SERVER must be one of {', '.join(WSGI_SERVERS)}, not {name!r}")
+    return [sys.executable, *WSGI_SERVERS[name](module, port)]
 
 
 class System:

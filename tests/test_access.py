@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import urllib.error
 import urllib.request
+from email.message import Message
 
 import pytest
 
@@ -19,14 +20,14 @@ ALARMS = site("alarms_site")
 COLLECTIONS = {"buildings_site": "/api/buildings/", "workflows_site": "/api/workflows/", "alarms_site": "/api/alarms/"}
 
 
-def open_url(url: str, cookie: str | None = None) -> tuple[int, str, dict[str, str]]:
-    """GET following redirects, as a browser would: (status, final URL, headers)."""
+def open_url(url: str, cookie: str | None = None) -> tuple[int, str, Message]:
+    """GET following redirects, as a browser would: (status, final URL, headers, by any case of their names)."""
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.url, dict(response.headers)
+            return response.status, response.url, response.headers
     except urllib.error.HTTPError as error:
-        return error.code, error.url, dict(error.headers)
+        return error.code, error.url, error.headers
 
 
 def test_every_site_refuses_anonymous_api_calls_and_serves_the_test_token(system):

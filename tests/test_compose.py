@@ -39,7 +39,10 @@ EXPECTED_SERVICES = {
 LONG_RUNNING = sorted(set(SERVICES) - MIGRATIONS - {NATS_PASSWORDS_JOB})
 APP_SERVICES = sorted(name for name, service in SERVICES.items() if "build" in service)
 NATS_CLIENTS = [name for name in APP_SERVICES if name != NATS_PASSWORDS_JOB]
+# The WSGI servers' settings, read only by the command that runs that server.
 GUNICORN_CONF = REPO / "sitekit" / "gunicorn_conf.py"
+WEB_SERVER = REPO / "sitekit" / "webserver.py"
+WEB_SERVER_COMMAND = ["python", "-m", "sitekit.webserver"]
 # What every site process imports besides its own package.
 SHARED_PACKAGES = ("natswire", "sitekit", "bridge")
 
@@ -114,8 +117,12 @@ def code_run_by(arguments: list[str]) -> list[Path]:
     if site is None:
         return python_sources(REPO / package_run_by(arguments))
     shared = [f for package in SHARED_PACKAGES for f in python_sources(REPO / package)]
-    files = [f for f in shared if f != GUNICORN_CONF] + python_sources(REPO / site)
-    return [*files, GUNICORN_CONF] if "python:sitekit.gunicorn_conf" in arguments else files
+    files = [f for f in shared if f not in {GUNICORN_CONF, WEB_SERVER}] + python_sources(REPO / site)
+    if "python:sitekit.gunicorn_conf" in arguments:
+        files.append(GUNICORN_CONF)
+    if arguments[:3] == WEB_SERVER_COMMAND:
+        files.append(WEB_SERVER)
+    return files
 
 
 def pinned_requirements() -> set[str]:
@@ -256,7 +263,7 @@ def test_it_gives_postgres_enough_connections_for_every_process():
         replicas = SERVICES[name].get("deploy", {}).get("replicas", 1)
         if "runbridge" in arguments:
             needed += replicas * int(env["BRIDGE_CONCURRENCY"])
-        elif arguments[0] == "gunicorn":
+        elif arguments[0] == "gunicorn" or arguments[:3] == WEB_SERVER_COMMAND:
             needed += replicas * int(env["WEB_WORKERS"]) * int(env["WEB_THREADS"])
     assert needed <= int(with_defaults(max_connections.group(1)))
 
@@ -332,6 +339,9 @@ def test_it_runs_commands_that_exist_in_the_repo_and_the_image(name):
     elif arguments[:2] == ["python", "-m"]:
         module = arguments[2].replace(".", "/")
         assert in_image(f"{module}/__main__.py") or in_image(f"{module}.py"), arguments[2]
+        if arguments[:3] == WEB_SERVER_COMMAND:
+            assert {"granian", "click"} <= pinned
+            assert module_in_image(arguments[3]), arguments[3]
 
     else:
         assert program == "python", f"unexpected program {program}"

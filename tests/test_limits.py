@@ -1,5 +1,5 @@
 """Oversized bodies are refused with a clear 413 before they cost memory: over HTTP on both web
-servers (gunicorn, daphne), and over NATS by the route limit and the server's own."""
+servers (granian, daphne), and over NATS by the route limit and the server's own."""
 
 from __future__ import annotations
 
@@ -126,8 +126,8 @@ DAPHNE_READS_CHUNKED = pytest.mark.xfail(
 @pytest.mark.parametrize(
     ("site", "path", "chunked"),
     [
-        pytest.param(BUILDINGS, "/api/buildings/", True, id="gunicorn-chunked"),
-        pytest.param(BUILDINGS, "/api/buildings/", False, id="gunicorn-no-length"),
+        pytest.param(BUILDINGS, "/api/buildings/", True, id="granian-chunked"),
+        pytest.param(BUILDINGS, "/api/buildings/", False, id="granian-no-length"),
         pytest.param(ALARMS, "/api/alarms/1/acknowledge/", True, id="daphne-chunked", marks=DAPHNE_READS_CHUNKED),
         pytest.param(ALARMS, "/api/alarms/1/acknowledge/", False, id="daphne-no-length"),
     ],

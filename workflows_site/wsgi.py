@@ -1,4 +1,4 @@
-"""WSGI entry point of workflows_site (gunicorn)."""
+"""WSGI entry point of workflows_site (served by sitekit.webserver)."""
 
 import os
 

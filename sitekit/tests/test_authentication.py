@@ -7,7 +7,11 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 from sitekit import authentication
 from sitekit.testing import sign_in_with_token, user_with_permissions
@@ -143,3 +147,22 @@ def test_other_addresses_and_right_tokens_are_not_throttled(client_of_reader):
         guesser.get(URL)
 
     assert [client_of_reader.get(URL).status_code for _ in range(5)] == [200] * 5
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["", "Token", "Token a b", "token {key}", "Token {key}", "Bearer {key}", "Token wrong", "Token \xe9t\xe9"],
+)
+def test_it_reads_the_authorization_header_as_drfs_token_authentication_does(header):
+    user = user_with_permissions("reader")
+    key = Token.objects.create(user=user).key
+    request = APIRequestFactory().get(URL, HTTP_AUTHORIZATION=header.format(key=key))
+
+    def outcome(authenticator):
+        try:
+            found = authenticator.authenticate(Request(request))
+        except AuthenticationFailed as error:
+            return "refused", str(error.detail)
+        return "found", found and found[0].pk
+
+    assert outcome(authentication.CachedTokenAuthentication()) == outcome(TokenAuthentication())

@@ -17,6 +17,10 @@ from natswire.errors import NatsAuthorizationFailed
 
 class Command(BaseCommand):
     help = "Serve this site's NATS subjects (request-reply, events, outbox) until SIGTERM."
+    # The system checks run once per start of the system, with ``migrate``, before any of a
+    # site's processes (compose's migrate jobs, ``python -m stack``); every replica repeating
+    # them would only slow each start.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
