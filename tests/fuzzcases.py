@@ -43,7 +43,7 @@ REQUEST_SUBJECTS = {  # and the NestJS pattern of each: what an envelope sent th
     '{"cmd":"workflows.create"}': {"cmd": "workflows.create"},
 }
 DISCOVERY_SUBJECTS = ["$SRV.PING", "$SRV.INFO", "$SRV.STATS"]  # each also .<service> and .<service>.<id>
-EVENT_SUBJECTS = ["alarm.created", "alarm.cleared"]
+EVENT_SUBJECTS = ["alarm.created", "alarm.cleared", "building.deleted", "workflow.status_changed", "alarms.open_counts"]
 LIVE_SUBJECTS = ["alarms.live.created", "alarms.live.acknowledged", "alarms.live.changed"]  # alarms.live.> is read
 _serial = itertools.count(1)
 

@@ -12,25 +12,20 @@ process logs a traceback or an error. The draws are derandomized, so a run is re
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
 
-import nats
 import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from nats.aio.msg import Msg
 
-from natswire.tracing import TRACE_HEADER
 from stack.infra import wait_for
 from stack.system import System
 from tests.conftest import query
-from tests.fuzzcases import ANY, FUZZ, OK, Case, alarm_cases, payload_of
+from tests.fuzzcases import FUZZ, OK, Case, alarm_cases, payload_of
 from tests.fuzzclears import OpenAlarm, clear_cases, named_alarm
+from tests.fuzzparking import Parking, Reader
 from tests.helpers import (
     ALARMS,
     DEAD_LETTER_STREAM,
@@ -40,7 +35,6 @@ from tests.helpers import (
     alarm,
     every_alarm_stored_once,
     publish,
-    publish_one,
 )
 from tests.proclogs import assert_no_crash
 
@@ -48,65 +42,7 @@ pytestmark = [pytest.mark.system, pytest.mark.usefixtures("json_logs")]
 
 CLEARED_DURABLE = "alarms-service-cleared"  # alarms_site/routes.py
 CLEARED_DEAD_LETTER_STREAM = "ALARMS_CLEARED_DEAD_LETTER"
-CONSUMED_WITHIN = 30  # seconds: a bound on a stalled consumer, not a speed target
 OPEN_ALARMS = 60  # alarms the clears may name: enough that a batch clears only some
-
-
-@dataclass
-class Parking:
-    """The dead-letter stream of one event subject, and how much of it earlier batches explain."""
-
-    subject: str
-    durable: str
-    stream: str
-    seen: int = 0
-
-    def send(self, system: System, cases: list[Case]) -> list[tuple[Message, bool]]:
-        """Publish ``cases`` at once, wait until all are consumed; each message, and whether it was parked.
-
-        Asserts each parked copy is the event as sent, with a reason and its subject, and that
-        nothing else was parked.
-        """
-        traces = [uuid.uuid4().hex for _ in cases]
-        messages = [Message(case.body(), msg_id=str(uuid.uuid4()), subject=self.subject, trace_id=trace)
-                    for case, trace in zip(cases, traces, strict=True)]  # fmt: skip
-        parked = {}
-        collected = asyncio.run(self._publish_and_collect(system.nats_url, messages))
-        self.seen += len(collected)  # first: a failed check must not leave them to the next batch
-        for message in collected:
-            body, headers = message.data or b"", message.headers or {}
-            trace = headers.get(TRACE_HEADER)
-            assert trace in traces and trace not in parked, f"parked an event never sent, or twice: {headers}"
-            assert headers.get("Original-Subject") == self.subject, f"parked without its subject: {headers}"
-            assert headers.get("Rejected-Reason"), f"parked without a reason: {headers}"
-            parked[trace] = body
-        for case, message, trace in zip(cases, messages, traces, strict=True):
-            assert parked.get(trace, message.body) == message.body, (case.kind, "parked altered")
-            if case.expect == OK:
-                assert trace not in parked, ("a valid event was parked", case.kind, case.data)
-            elif case.expect != ANY:
-                assert trace in parked, ("an invalid event was not parked", case.kind, case.data, case.raw)
-        return [(message, trace in parked) for message, trace in zip(messages, traces, strict=True)]
-
-    async def _publish_and_collect(self, nats_url: str, messages: list[Message]) -> list[Msg]:
-        """Publish, wait until the bridges acknowledged or parked every message, and return what was
-        parked since: one connection for all three (each login costs the server a bcrypt check)."""
-        nc = await nats.connect(nats_url)
-        try:
-            js = nc.jetstream(timeout=10)
-            last = max(await asyncio.gather(*(publish_one(nc, js, message) for message in messages)))
-            # Until everything up to the last one is acknowledged or terminated (so parked) by the
-            # bridges: the consumer's pending count alone may lag behind the stream for a moment.
-            deadline = time.monotonic() + CONSUMED_WITHIN
-            while (floor := (await js.consumer_info(STREAM, self.durable)).ack_floor.stream_seq) < last:
-                assert time.monotonic() < deadline, (
-                    f"{self.subject}: consumed up to {floor} of {last} after {CONSUMED_WITHIN}s"
-                )
-                await asyncio.sleep(0.05)
-            total = (await js.stream_info(self.stream)).state.messages
-            return [await js.get_msg(self.stream, sequence) for sequence in range(self.seen + 1, total + 1)]
-        finally:
-            await nc.close()
 
 
 def start_alarm_bridges(system: System) -> None:
@@ -117,7 +53,7 @@ def start_alarm_bridges(system: System) -> None:
 
 def test_it_stores_every_valid_hostile_alarm_once_and_parks_every_invalid_one(system):
     start_alarm_bridges(system)
-    parking = Parking("alarm.created", DURABLE, DEAD_LETTER_STREAM)
+    parking = Parking("alarm.created", STREAM, [Reader(DURABLE, DEAD_LETTER_STREAM)])
     expected_ids: set[str] = set()
     kinds: Counter = Counter()
 
@@ -151,7 +87,7 @@ def test_it_clears_exactly_the_alarms_valid_hostile_clears_name_and_parks_every_
     start_alarm_bridges(system)
     open_alarms = raise_alarms(system, OPEN_ALARMS)
     before = alarm_rows(system)
-    parking = Parking("alarm.cleared", CLEARED_DURABLE, CLEARED_DEAD_LETTER_STREAM)
+    parking = Parking("alarm.cleared", STREAM, [Reader(CLEARED_DURABLE, CLEARED_DEAD_LETTER_STREAM)])
     cleared: set[uuid.UUID] = set()
     kinds: Counter = Counter()
 
