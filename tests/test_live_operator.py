@@ -106,15 +106,14 @@ def test_an_action_on_one_page_shows_on_every_other_open_page_and_a_refusal_show
     panel.get_by_role("button", name="Comment", exact=True).click()
     expect(row(annunciated, fan["name"]).locator(".mark--comments")).to_have_text("1 comment", timeout=LIVE)
 
-    # The API's refusals, in its words, under the row: 409 (assigned already) and 400 (no such user).
+    # The API's refusals, in its words, under the row: 409 (assigned already, or no such user) and 400 (blank).
     panel.get_by_label("Assign to").fill(TEST_LOGIN.username)
     panel.get_by_role("button", name="Assign", exact=True).click()
     error = row(everything, fan["name"]).locator(".alarm__error")
     expect(error).to_contain_text(f"is assigned to {TEST_LOGIN.username} already", timeout=LIVE)
     panel.get_by_label("Assign to").fill("nobody-of-that-name")
     panel.get_by_role("button", name="Assign", exact=True).click()
-    expect(error).to_contain_text("assignee:", timeout=LIVE)
-    expect(error).to_contain_text("nobody-of-that-name")
+    expect(error).to_contain_text("no active user 'nobody-of-that-name'", timeout=LIVE)
 
     send(system, "alarm.cleared", [{"buildingId": 4, "source": "ahu-2/fan", "name": fan["name"]}])
     for page in (everything, annunciated):

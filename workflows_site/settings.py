@@ -14,3 +14,8 @@ DATABASES = {"default": database_from_env("workflows")}
 SPECTACULAR_SETTINGS = spectacular_settings(
     "Workflows API", "Workflows of buildings; also served over NATS as workflows.create."
 )
+# A workflow's status, and the one status a new workflow may be created with: one name each.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "WorkflowStatusEnum": "workflows_site.workflows.models.WorkflowStatus",
+    "WorkflowCreateStatusEnum": [("new", "New")],
+}
