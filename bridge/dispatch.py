@@ -71,7 +71,9 @@ class Validator:
         try:
             return dict(self.serializer.run_validation(data))
         except ValidationError as error:
-            raise InvalidPayload("Invalid payload", errors=orjson.loads(orjson.dumps(error.detail))) from None
+            # A list's errors are keyed by index (an int), which JSON writes as a string.
+            errors = orjson.loads(orjson.dumps(error.detail, option=orjson.OPT_NON_STR_KEYS))
+            raise InvalidPayload("Invalid payload", errors=errors) from None
 
 
 _validators = threading.local()

@@ -41,6 +41,7 @@ FUZZ = settings(
 REQUEST_SUBJECTS = {  # and the NestJS pattern of each: what an envelope sent there names
     "workflows.create": "workflows.create",
     '{"cmd":"workflows.create"}': {"cmd": "workflows.create"},
+    "workflows.transition": "workflows.transition",
 }
 DISCOVERY_SUBJECTS = ["$SRV.PING", "$SRV.INFO", "$SRV.STATS"]  # each also .<service> and .<service>.<id>
 EVENT_SUBJECTS = ["alarm.created", "alarm.cleared", "building.deleted", "workflow.status_changed", "alarms.open_counts"]
@@ -253,7 +254,8 @@ def cases(draw, payloads: st.SearchStrategy, pattern: Any, *, keys: bool) -> Cas
                     {"pattern": 42, "data": [inner], "id": {"x": 1}},
                     {"pattern": None, "data": None},
                     {"pattern": pattern, "data": "text", "id": []},
-                    {"pattern": pattern, "id": "no-data", **{k: v for k, v in inner.items() if k != "name"}},
+                    # no data: "no-data" after the payload, so a payload's own id never makes it valid
+                    {"pattern": pattern, **{k: v for k, v in inner.items() if k != "name"}, "id": "no-data"},
                 ]
             )
         )
@@ -344,6 +346,28 @@ ALARM_FIELDS = [
 
 def workflow_cases(subject: str) -> st.SearchStrategy:
     return cases(objects(WORKFLOW_FIELDS), REQUEST_SUBJECTS[subject], keys=True)
+
+
+WORKFLOW_STATUSES = ["new", "active", "completed", "cancelled"]
+
+
+@st.composite
+def transition_payloads(draw, known: list[int]) -> tuple[dict, str | int]:
+    """(payload, expect) for ``workflows.transition``: a valid request for one of the ``known``
+    workflows may be granted or refused by the rules (``any``), one for an unknown workflow is 404."""
+    fields = [
+        Field("id", st.sampled_from(known), wrong_building_ids(MAX_BIGINT)),
+        Field("status", st.sampled_from(WORKFLOW_STATUSES), st.sampled_from(["", "ACTIVE", "done", None, 1, ["new"]])),
+    ]
+    payload, expect = draw(objects(fields))
+    if expect == OK and draw(st.integers(0, 3)) == 0:
+        payload["id"] = draw(st.integers(max(known) + 1, MAX_BIGINT))
+        return payload, 404
+    return payload, ANY if expect == OK else expect
+
+
+def transition_cases(known: list[int]) -> st.SearchStrategy:
+    return cases(transition_payloads(known), REQUEST_SUBJECTS["workflows.transition"], keys=False)
 
 
 def alarm_cases() -> st.SearchStrategy:

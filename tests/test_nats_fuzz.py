@@ -37,6 +37,7 @@ from tests.fuzzcases import (
     REQUEST_SUBJECTS,
     Case,
     payload_of,
+    transition_cases,
     workflow_cases,
 )
 from tests.helpers import BUILDINGS, WORKFLOWS, start_buildings_and_workflows
@@ -46,6 +47,8 @@ from tests.proclogs import assert_no_crash
 pytestmark = pytest.mark.system
 
 REQUEST_TIMEOUT = 10.0
+CREATE_SUBJECTS = ["workflows.create", '{"cmd":"workflows.create"}']
+KNOWN_WORKFLOWS = 12  # what the transitions may name: enough that a batch moves only some
 
 
 def test_every_subject_a_process_subscribes_to_is_fuzzed():
@@ -106,7 +109,7 @@ def check_reply(case: Case, reply: tuple[dict, object] | Exception) -> None:
 
 
 @pytest.mark.usefixtures("json_logs")
-@pytest.mark.parametrize("subject", list(REQUEST_SUBJECTS), ids=["workflows.create", "nestjs-object-pattern"])
+@pytest.mark.parametrize("subject", CREATE_SUBJECTS, ids=["workflows.create", "nestjs-object-pattern"])
 def test_it_answers_every_hostile_workflows_create_request_and_stores_nothing_half_done(system, subject):
     start_buildings_and_workflows(system, replicas=2)
     made: dict[int, tuple[str, int]] = {}
@@ -142,6 +145,39 @@ def test_it_answers_every_hostile_workflows_create_request_and_stores_nothing_ha
     assert query(system, "workflows_site", statement, [f"building-{building['id']}-first-workflow"]) == [
         (building["workflow_id"], building["id"])
     ]
+    assert_no_crash(system)
+
+
+@pytest.mark.usefixtures("json_logs")
+def test_it_answers_every_hostile_workflows_transition_request_and_leaves_every_status_valid(system):
+    start_buildings_and_workflows(system, replicas=2)
+    made = [Case("object", {"name": f"Fuzzed {n}", "buildingId": 7}, key="fresh") for n in range(KNOWN_WORKFLOWS)]
+    known = sorted(reply[1]["id"] for reply in send_requests(system.nats_url, "workflows.create", made))
+    kinds: Counter = Counter()
+    statement = "SELECT id, status, version FROM workflows_workflow ORDER BY id"
+
+    @FUZZ
+    @given(st.lists(transition_cases(known), min_size=10, max_size=40))
+    def hostile_batch(cases: list[Case]) -> None:
+        kinds.update(case.kind for case in cases)
+        for case, reply in zip(cases, send_requests(system.nats_url, "workflows.transition", cases), strict=True):
+            check_reply(case, reply)
+        # No workflow made or lost, and each in a status the rules allow, one version per change.
+        rows = query(system, "workflows_site", statement)
+        assert [row[0] for row in rows] == known
+        assert all(
+            status in {"new", "active", "completed", "cancelled"} and version >= 1 for _, status, version in rows
+        )
+
+    hostile_batch()
+    print(f"\nworkflows.transition fuzz: {sum(kinds.values())} requests, {dict(kinds)}")
+
+    # Both replicas still move a fresh workflow through its statuses.
+    [fresh] = [reply[1] for reply in send_requests(system.nats_url, "workflows.create", made[:1])]
+    for status in ("active", "completed"):
+        case = Case("object", {"id": fresh["id"], "status": status}, expect=ANY)
+        [(headers, body)] = send_requests(system.nats_url, "workflows.transition", [case])
+        assert "Nats-Service-Error-Code" not in headers and body["status"] == status, body
     assert_no_crash(system)
 
 

@@ -7,8 +7,9 @@ import pytest
 from django.db import DataError, OperationalError
 from rest_framework import serializers
 
-from bridge.dispatch import EventIn, answer_batch, parse_events, refuse_oversized, store_events
+from bridge.dispatch import EventIn, answer_batch, parse_events, refuse_oversized, store_events, validate
 from bridge.routes import Event, Meta, Reply
+from natswire.errors import InvalidPayload
 from sitekit.fields import StrictCharField
 
 
@@ -111,3 +112,13 @@ def test_an_oversized_event_is_rejected_unparsed():
     )
     assert [index for index, _ in valid] == [1]
     assert [(r.index, r.reason) for r in rejected] == [(0, "Payload of 101 bytes exceeds the limit of 100 bytes")]
+
+
+class NamesSerializer(serializers.Serializer):
+    names = serializers.ListField(child=NameSerializer())
+
+
+def test_a_bad_item_of_a_list_is_refused_with_its_index_as_the_field_key():
+    with pytest.raises(InvalidPayload) as refused:
+        validate(NamesSerializer, {"names": [{"name": "ok"}, {"name": 1}]})
+    assert refused.value.errors == {"names": {"1": {"name": ["Must be a string."]}}}
