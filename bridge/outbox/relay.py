@@ -20,7 +20,7 @@ from bridge.outbox.services import (
     PENDING,
     outbox_backlog,
     outbox_claim_due,
-    outbox_published,
+    outbox_published_many,
     outbox_settle,
 )
 from bridge.routes import Announce, RouteTable
@@ -32,6 +32,7 @@ from natswire.tracing import TRACE_HEADER, clean_trace_id, trace_id_var
 logger = logging.getLogger("bridge.outbox")
 
 BATCH = 100
+SETTLING = 4  # sends' outcomes written at once: each takes a worker thread and its database connection
 IDLE_POLL_SECONDS = 1.0
 # The ``result`` label of bridge_messages_total for each way a send can end.
 RESULT_LABELS = {DELIVERED: "delivered", FAILED: "refused", PENDING: "retry"}
@@ -44,6 +45,7 @@ class OutboxRelay:
         self.table = table
         self.nc = nc
         self.runtime = runtime
+        self._settling = asyncio.Semaphore(SETTLING)
 
     async def run(self) -> None:
         """Relay until the bridge is stopping; a full batch means look again at once."""
@@ -59,10 +61,17 @@ class OutboxRelay:
                     await asyncio.wait_for(self.runtime.stopping.wait(), IDLE_POLL_SECONDS)
 
     async def relay_once(self) -> int:
-        """One pass: returns how many messages were sent."""
+        """One pass: returns how many messages were sent.
+
+        Sends go out together; their outcomes are written a few at a time (``SETTLING``) and
+        announced events' in one call, so a backlog does not open a database connection per
+        message in the bridge's worker threads.
+        """
         messages = await self.runtime.run_sync(outbox_claim_due, limit=BATCH)
         OUTBOX_BACKLOG.set(await self.runtime.run_sync(outbox_backlog))
-        await asyncio.gather(*(self._deliver(message) for message in messages))
+        events = [message for message in messages if self.table.announce(message.subject) is not None]
+        requests = [message for message in messages if self.table.announce(message.subject) is None]
+        await asyncio.gather(self._publish_all(events), *(self._deliver(message) for message in requests))
         return len(messages)
 
     async def _ensure_streams(self) -> None:
@@ -78,9 +87,6 @@ class OutboxRelay:
                         await asyncio.wait_for(self.runtime.stopping.wait(), IDLE_POLL_SECONDS)
 
     async def _deliver(self, message: OutboxMessage) -> None:
-        if self.table.announce(message.subject) is not None:
-            await self._publish(message)
-            return
         trace_id_var.set(clean_trace_id(message.trace_id))
         headers = request_headers(trace_id=trace_id_var.get(), idempotency_key=message.key)
         reply, error = None, None
@@ -95,28 +101,37 @@ class OutboxRelay:
             )
         except BridgeError as failure:
             error = failure
-        delivery = await self.runtime.run_sync(
-            outbox_settle, table=self.table, message=message, reply=reply, error=error
-        )
+        async with self._settling:
+            delivery = await self.runtime.run_sync(
+                outbox_settle, table=self.table, message=message, reply=reply, error=error
+            )
         MESSAGES.labels(message.subject, "outbox", RESULT_LABELS[delivery.state]).inc()
         if delivery.state == DELIVERED:
             logger.info("outbox %s %s delivered (attempt %d)", message.subject, message.key, message.attempts)
         elif delivery.state == PENDING:
             logger.info("outbox %s %s not delivered yet: %s", message.subject, message.key, delivery.reason)
 
-    async def _publish(self, message: OutboxMessage) -> None:
-        """Publish an announced event; JetStream's acknowledgement is the delivery."""
+    async def _publish_all(self, messages: list[OutboxMessage]) -> None:
+        """Publish announced events together; JetStream's acknowledgements are their deliveries, recorded at once."""
+        if not messages:
+            return
+        errors = await asyncio.gather(*(self._publish(message) for message in messages))
+        outcomes = list(zip(messages, errors, strict=True))
+        states = await self.runtime.run_sync(outbox_published_many, outcomes=outcomes)
+        for (message, error), state in zip(outcomes, states, strict=True):
+            MESSAGES.labels(message.subject, "announce", RESULT_LABELS[state]).inc()
+            if error is not None:
+                logger.info("announcing %s %s failed, retrying later: %r", message.subject, message.key, error)
+
+    async def _publish(self, message: OutboxMessage) -> Exception | None:
+        """Publish one announced event; the error when JetStream did not acknowledge it."""
         headers = {"Nats-Msg-Id": message.key}
         if message.trace_id:
             headers[TRACE_HEADER] = clean_trace_id(message.trace_id)
-        error = None
         try:
             await self.nc.jetstream().publish(
                 message.subject, orjson.dumps(message.payload), headers=headers, timeout=settings.NATS_REQUEST_TIMEOUT
             )
         except (nats.errors.Error, TimeoutError) as failure:
-            error = failure
-        state = await self.runtime.run_sync(outbox_published, message=message, error=error)
-        MESSAGES.labels(message.subject, "announce", RESULT_LABELS[state]).inc()
-        if error is not None:
-            logger.info("announcing %s %s failed, retrying later: %r", message.subject, message.key, error)
+            return failure
+        return None

@@ -70,13 +70,17 @@ def outbox_announce(*, subject: str, payload: dict[str, Any], key: str, trace_id
     return inserted[0] if inserted else None
 
 
-def outbox_published(*, message: OutboxMessage, error: Exception | None) -> str:
-    """Record a publish of an announced event: DELIVERED once JetStream acknowledged it, else PENDING."""
-    if error is None:
-        _mark_delivered(message.pk)
-        return DELIVERED
-    outbox_retry_later(message_id=message.pk, error=str(error) or type(error).__name__)
-    return PENDING
+def outbox_published_many(*, outcomes: list[tuple[OutboxMessage, Exception | None]]) -> list[str]:
+    """Record publishes of announced events, the acknowledged ones in one statement; their states, in order."""
+    published = [message.pk for message, error in outcomes if error is None]
+    if published:
+        OutboxMessage.objects.filter(pk__in=published, delivered_at__isnull=True).update(
+            delivered_at=timezone.now(), last_error=""
+        )
+    for message, error in outcomes:
+        if error is not None:
+            outbox_retry_later(message_id=message.pk, error=str(error) or type(error).__name__)
+    return [DELIVERED if error is None else PENDING for _, error in outcomes]
 
 
 @transaction.atomic
