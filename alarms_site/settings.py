@@ -45,8 +45,9 @@ ALARMS_LIVE_COUNTS_MS = env_int("ALARMS_LIVE_COUNTS_MS", 1000, minimum=50)
 # Live sockets one web process serves at once; more are told to try again later.
 ALARMS_LIVE_MAX_SOCKETS = env_int("ALARMS_LIVE_MAX_SOCKETS", 1000, minimum=1)
 # Bytes a live socket may have waiting unsent (a client that stopped reading) before daphne
-# drops it; the page then reconnects and catches up from the database.
-ALARMS_LIVE_SEND_BUFFER = env_int("ALARMS_LIVE_SEND_BUFFER", 1024 * 1024, minimum=64 * 1024)
+# drops it; the page then reconnects and catches up from the database. At least two full
+# frames (alarms.live.MAX_FRAME_BYTES): one being sent and the next, for a client that reads.
+ALARMS_LIVE_SEND_BUFFER = env_int("ALARMS_LIVE_SEND_BUFFER", 1024 * 1024, minimum=128 * 1024)
 
 # The operator's rules (ISA-18.2 / EEMUA 191); every figure can be set per deployment.
 # Priority of each severity: "high", "medium" or "low" (the 5/15/80 % guideline's three).

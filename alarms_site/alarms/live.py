@@ -29,8 +29,8 @@ CHANGED = "changed"  # alarms whose state, occurrences or other fields changed; 
 CHUNK = 200
 # The most bytes one socket frame may take, encoded. Daphne's --websocket-max-message-size (64 KiB:
 # stack.system.DAPHNE_LIMITS, docker-compose.yml) bounds what it sends as well as what it receives:
-# a larger frame raises inside the consumer and closes that page's socket with 1011. It is also the
-# smallest ALARMS_LIVE_SEND_BUFFER, so no single frame gets a client that does read dropped.
+# a larger frame raises inside the consumer and closes that page's socket with 1011. The smallest
+# ALARMS_LIVE_SEND_BUFFER holds two, so a client that does read is never dropped for a burst.
 MAX_FRAME_BYTES = 64 * 1024
 
 
