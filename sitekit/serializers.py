@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import datetime
 import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
 from django.utils import timezone
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.relations import ManyRelatedField, RelatedField
+from rest_framework.settings import api_settings
 from rest_framework.utils.serializer_helpers import BindingDict
 
 # Fields whose value is not simply one attribute read: nested, computed or related objects.
 _NOT_PLAIN = (serializers.BaseSerializer, serializers.SerializerMethodField, RelatedField, ManyRelatedField)
 
+# Values a field's ``to_representation`` gives back unchanged, by the field's exact class:
+# ``str(value)``, ``int(value)``, a ``bool`` among DRF's true or false values, a choice
+# shown as its own string. Exact types only: a ``bool`` is an ``int`` for ``isinstance``, and
+# an enum member is a ``str`` that shows as something else.
+_SHOWN_AS_IS: dict[type, frozenset[type]] = {
+    serializers.CharField: frozenset({str}),
+    serializers.ChoiceField: frozenset({str}),
+    serializers.IntegerField: frozenset({int}),
+    serializers.BooleanField: frozenset({bool}),
+}
 
-def _plain_plan(fields: Iterable[serializers.Field], model: type[models.Model]) -> list[tuple[str, str, Any]] | None:
+Plan = list[tuple[str, str, Any, frozenset[type]]]
+
+
+def _plain_plan(fields: Iterable[serializers.Field], model: type[models.Model]) -> Plan | None:
     """How to show an object by reading one attribute per field; None when some field needs DRF's path."""
     plan = []
     for field in fields:
@@ -30,8 +45,35 @@ def _plain_plan(fields: Iterable[serializers.Field], model: type[models.Model]) 
         )
         if not plain:
             return None
-        plan.append((field.field_name, attrs[0], field.to_representation))
+        as_is = _SHOWN_AS_IS.get(type(field), frozenset())
+        if isinstance(field, serializers.ChoiceField) and any(
+            type(c) is not str for c in field.choice_strings_to_values.values()
+        ):
+            as_is = frozenset()  # a string may show as a choice of another type (``"1"`` as ``1``)
+        represent = _iso_datetime(field) if type(field) is serializers.DateTimeField else field.to_representation
+        plan.append((field.field_name, attrs[0], represent, as_is))
     return plan
+
+
+def _iso_datetime(field: serializers.DateTimeField) -> Any:
+    """``field.to_representation`` for an aware datetime shown in ISO 8601 in the field's zone, minus DRF's lookups."""
+    represent = field.to_representation
+    zone = getattr(field, "timezone", None)
+    if zone is None:
+        return represent
+
+    def show(value: Any) -> Any:
+        if type(value) is not datetime.datetime or value.utcoffset() is None:
+            return represent(value)
+        if getattr(field, "format", api_settings.DATETIME_FORMAT).lower() != ISO_8601:
+            return represent(value)
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return represent(value)  # DRF's error for it
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return show
 
 
 class OutputModelSerializer(serializers.ModelSerializer):
@@ -58,13 +100,13 @@ class OutputModelSerializer(serializers.ModelSerializer):
         if plan is None or isinstance(instance, Mapping):
             return super().to_representation(instance)
         shown = {}
-        for name, attribute, represent in plan:
+        for name, attribute, represent, as_is in plan:
             value = getattr(instance, attribute)
-            shown[name] = None if value is None else represent(value)
+            shown[name] = value if value is None or type(value) in as_is else represent(value)
         return shown
 
-    def _plain_plan(self) -> list[tuple[str, str, Any]] | None:
-        """(name, attribute, to_representation) of each field, or None when one is not plain; once per class."""
+    def _plain_plan(self) -> Plan | None:
+        """(name, attribute, to_representation, types shown as they are) of each field, or None; once per class."""
         cls = type(self)
         if "_plan_once" not in cls.__dict__:
             cls._plan_once = _plain_plan(self.fields.values(), self.Meta.model)

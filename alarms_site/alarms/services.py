@@ -20,6 +20,7 @@ from alarms_site.alarms.outofservice import buildings_out_of_service
 from alarms_site.alarms.shelving import shelve_ends_with
 from alarms_site.alarms.upserts import upsert_sourced
 from sitekit.inserts import insert_new
+from sitekit.instances import new_instances
 from sitekit.locks import hold_transaction_lock
 
 logger = logging.getLogger(__name__)
@@ -56,34 +57,35 @@ def _store_batch(*, events: list[dict[str, Any]], serialized: bool) -> list[Alar
         return []
     received_at = timezone.now()
     out_of_service = buildings_out_of_service()  # one small query: few buildings are
-    alarms: dict[Any, Alarm] = {}
+    rows: dict[Any, dict[str, Any]] = {}
     sourced: list[dict[str, Any]] = []
     for event in events:
         if event.get("source"):
             sourced.append({**event, "occurred_at": event.get("occurred_at") or received_at})
             continue
         suppressed = event["building_id"] in out_of_service
-        alarms.setdefault(
+        rows.setdefault(
             event["id"],
-            Alarm(
-                event_id=event["id"],
-                name=event["name"],
-                building_id=event["building_id"],
-                severity=event["severity"],
-                occurred_at=event.get("occurred_at") or received_at,
-                last_occurred_at=event.get("occurred_at") or received_at,
-                received_at=received_at,
-                out_of_service=suppressed,
-                annunciated=not suppressed,
-            ),
+            {
+                "event_id": event["id"],
+                "name": event["name"],
+                "building_id": event["building_id"],
+                "severity": event["severity"],
+                "occurred_at": event.get("occurred_at") or received_at,
+                "last_occurred_at": event.get("occurred_at") or received_at,
+                "received_at": received_at,
+                "out_of_service": suppressed,
+                "annunciated": not suppressed,
+            },
         )
+    alarms = new_instances(Alarm, rows.values())
     # A batch without sources is one INSERT, atomic by itself: no BEGIN and COMMIT round trips.
     # A retry needs a transaction to hold its lock; sourced raises, to journal a re-raise with them.
     atomic = serialized or bool(sourced)
     with transaction.atomic() if atomic else contextlib.nullcontext():
         if serialized:
             hold_transaction_lock(_INGEST_LOCK)
-        new = insert_new(Alarm, list(alarms.values()), unique_field="event_id") if alarms else []
+        new = insert_new(Alarm, alarms, unique_field="event_id") if alarms else []
         upserted = upsert_sourced(sourced, received_at=received_at, out_of_service=out_of_service)
         if upserted.reraised:
             journal_write(alarms=upserted.reraised, action=Action.RERAISE, actor=SYSTEM_ACTOR,

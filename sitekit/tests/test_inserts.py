@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+from unittest import mock
+
+from django.db import DataError, connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bridge.outbox.models import OutboxMessage
 from sitekit.inserts import insert_new
+from workflows_site.workflows.models import Workflow, WorkflowStatus
 
 
 def message(key: str, subject: str = "test.subject") -> OutboxMessage:
@@ -46,3 +52,47 @@ class InsertNewTests(TestCase):
         self.assertEqual({row.next_attempt_at for row in stored}, {shared})  # one value, prepared once
         self.assertEqual([row.payload for row in stored], [{"n": 0}, {"n": 1}, {"n": 2}])  # unhashable values
         self.assertEqual({(row.delivered_at, row.failed_at) for row in stored}, {(None, None)})  # left out: NULL
+
+
+class InsertNewAsJsonTests(TestCase):
+    """Rows of JSON-native values travel as one JSON document: stored exactly as the ORM stores them."""
+
+    def test_it_stores_what_save_stores(self):
+        east = timezone.get_fixed_timezone(150)
+        names = ['quote " and \\ backslash', "ünïcødé ✓ 𝄞", "new\nline\ttab", " spaced "]
+        given = [
+            Workflow(name=name, building_id=2**62 + n, status=WorkflowStatus.ACTIVE, idempotency_key=f"json-{n}")
+            for n, name in enumerate(names)
+        ]
+        saved = [Workflow(name=name, building_id=2**62 + n, status="active") for n, name in enumerate(names)]
+        for workflow in saved:
+            workflow.save()
+        when = datetime.datetime(2026, 5, 1, 12, 0, 0, 7, tzinfo=east)
+        Workflow.objects.filter(pk__in=[w.pk for w in saved]).update(created_at=when)
+        for workflow in given:
+            workflow.created_at = when  # auto_now_add sets it; a value of another zone, microseconds kept
+        with (
+            mock.patch.object(Workflow._meta.get_field("created_at"), "pre_save", lambda obj, add: obj.created_at),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            inserted = insert_new(Workflow, given, unique_field="idempotency_key")
+
+        self.assertIn("json_to_recordset", queries[-1]["sql"])
+        self.assertEqual([w.idempotency_key for w in inserted], [f"json-{n}" for n in range(len(names))])
+        columns = ["name", "building_id", "status", "kind", "version", "created_at"]
+        stored = list(Workflow.objects.filter(pk__in=[w.pk for w in inserted]).order_by("pk").values_list(*columns))
+        expected = list(Workflow.objects.filter(pk__in=[w.pk for w in saved]).order_by("pk").values_list(*columns))
+        self.assertEqual(stored, expected)
+        self.assertEqual([w.pk for w in inserted], sorted(w.pk for w in inserted))
+        self.assertFalse(inserted[0]._state.adding)
+
+    def test_values_json_cannot_carry_go_as_arrays(self):
+        with CaptureQueriesContext(connection) as queries:
+            insert_new(OutboxMessage, [message("a JSON field's value")], unique_field="key")
+        self.assertIn("unnest", queries[-1]["sql"])
+        self.assertEqual(OutboxMessage.objects.get().payload, {"key": "a JSON field's value"})
+
+        too_big = Workflow(name="too big", building_id=2**64, idempotency_key="json-too-big")  # beyond orjson's 64 bits
+        with CaptureQueriesContext(connection) as queries, self.assertRaises(DataError):
+            insert_new(Workflow, [too_big], unique_field="idempotency_key")  # refused, as save() has it refused
+        self.assertIn("unnest", queries[-1]["sql"])
