@@ -20,8 +20,8 @@ INSTALLED_APPS = [*BASE_APPS, *BRIDGE_APPS, "channels", "alarms_site.alarms"]
 
 DATABASES = {"default": database_from_env("alarms")}
 # Django's ASGI handler runs each request's sync code in a thread of its own, where a
-# persistent connection would be stranded and leak (Django ticket #33497). The bridge
-# process pays one connection per batch for the same setting, which is cheap.
+# persistent connection would be stranded and leak (Django ticket #33497). The bridge's
+# worker threads live as long as their process and keep theirs (BRIDGE_CONN_MAX_AGE).
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # One in-memory layer per process, on purpose: NATS carries each live message to every web

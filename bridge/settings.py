@@ -24,6 +24,11 @@ if NATS_PASSWORD and not NATS_USER:
 NATS_REQUEST_TIMEOUT = env_float("NATS_REQUEST_TIMEOUT", 2.0, minimum=0.05)
 BRIDGE_CONCURRENCY = env_int("BRIDGE_CONCURRENCY", 32, minimum=1)
 BRIDGE_NAME = env_str("BRIDGE_NAME", "")
+# Seconds a bridge's worker thread keeps its PostgreSQL connection. The threads live as long as
+# the process, so a site whose web process must connect per request (the alarms site under
+# ASGI, CONN_MAX_AGE 0) still keeps them here: a connection per batch was a PostgreSQL backend
+# started per batch (``runbridge`` applies it).
+BRIDGE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
 BRIDGE_METRICS_PORT = env_int("BRIDGE_METRICS_PORT", 0, minimum=0)
 # Copies of each JetStream stream; 3 on a 3-node NATS cluster survives losing a node.
 JETSTREAM_REPLICAS = env_int("JETSTREAM_REPLICAS", 1, minimum=1)

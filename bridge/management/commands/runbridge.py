@@ -31,6 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        keep_connections(settings.BRIDGE_CONN_MAX_AGE)
         table = load_routes()
         name = settings.BRIDGE_NAME or f"{table.service}-bridge@{socket.gethostname()}:{os.getpid()}"
         bridge = Bridge(
@@ -56,3 +57,14 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         if code:
             raise SystemExit(code)
+
+
+def keep_connections(max_age: int) -> None:
+    """Let each worker thread keep its PostgreSQL connection ``max_age`` seconds, whatever the site's web keeps.
+
+    Before any connection is made: each thread's connection reads the setting when it connects.
+    SQLite files keep their setting (several processes write one file; see ``sitekit.settings_base``).
+    """
+    for database in settings.DATABASES.values():
+        if "postgresql" in database["ENGINE"]:
+            database["CONN_MAX_AGE"] = max_age

@@ -73,6 +73,19 @@ class OpenAlarmsTests(TestCase):
         readmodel.alarm_counts_apply([counted(AT + timedelta(seconds=20), **{key: 0})])
         self.assertEqual(Building.objects.get(pk=building.pk).open_alarms, 0)
 
+    def test_one_event_sets_every_building_it_names_in_a_few_statements(self):
+        buildings = Building.objects.bulk_create(Building(name=f"B{n}") for n in range(readmodel.COUNTS_PER_UPDATE + 5))
+        newer = buildings[-1]
+        readmodel.alarm_counts_apply([counted(AT + timedelta(minutes=1), **{f"b{newer.pk}": 99})])
+        missing = max(b.pk for b in buildings) + 1000  # deleted since: nothing to set
+        counts = {f"b{b.pk}": n for n, b in enumerate(buildings)} | {f"b{missing}": 5}
+
+        with self.assertNumQueries(2):  # one per COUNTS_PER_UPDATE buildings
+            readmodel.alarm_counts_apply([counted(AT, **counts)])
+
+        stored = dict(Building.objects.values_list("pk", "open_alarms"))
+        self.assertEqual(stored, {b.pk: n for n, b in enumerate(buildings)} | {newer.pk: 99})
+
 
 class BuildingDeletedTests(TestCase):
     def test_deleting_announces_it_once_in_the_same_transaction_and_withdraws_the_first_workflow_request(self):
