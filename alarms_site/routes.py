@@ -7,10 +7,10 @@ from alarms_site.alarms.peer_serializers import (
     AlarmOpenCountsSerializer,
     BuildingDeletedEventSerializer,
     WorkflowReplySerializer,
-    WorkflowStatusChangedSerializer,
 )
 from alarms_site.alarms.serializers import AlarmClearedEventSerializer, AlarmEventSerializer
 from bridge.routes import Announce, Event, Every, Outbox, Publish, RouteTable
+from sitekit.peer_events import WorkflowStatusChangedSerializer
 
 ROUTES = RouteTable(
     service="alarms",

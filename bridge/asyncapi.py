@@ -133,12 +133,17 @@ def route_problems(document: dict[str, Any], table: RouteTable) -> list[str]:
     return problems
 
 
-def serializer_problems(document: dict[str, Any], package: str) -> list[str]:
-    """Where component schemas disagree with the serializers of ``package`` they name in ``x-serializers``."""
+def serializer_problems(document: dict[str, Any], package: str, table: RouteTable | None = None) -> list[str]:
+    """Where component schemas disagree with the serializers they name in ``x-serializers``.
+
+    Those of ``package`` are checked, and those the routes of ``table`` use from elsewhere (a
+    reader shared by several sites, in the site kit).
+    """
+    used = route_serializer_paths(table) if table is not None else set()
     problems = []
     for name, schema in document.get("components", {}).get("schemas", {}).items():
         for entry in schema.get("x-serializers", []):
-            if not entry["class"].startswith(f"{package}."):
+            if not entry["class"].startswith(f"{package}.") and entry["class"] not in used:
                 continue
             where = f"{name} ({entry['class']})"
             direction = entry["direction"]
@@ -151,6 +156,17 @@ def serializer_problems(document: dict[str, Any], package: str) -> list[str]:
             keywords = COMPARED if direction == "request" else SHAPE
             problems += schema_differences(expected, resolve(document, schema), where, keywords=keywords)
     return problems
+
+
+def route_serializer_paths(table: RouteTable) -> set[str]:
+    """The dotted path of every serializer the routes of ``table`` validate or announce with."""
+    found = set()
+    for route in table.routes:
+        for attribute in ("serializer", "reply_serializer"):
+            serializer_class = getattr(route, attribute, None)
+            if serializer_class is not None:
+                found.add(f"{serializer_class.__module__}.{serializer_class.__qualname__}")
+    return found
 
 
 def _channel_at(document: dict[str, Any], address: str) -> str | None:

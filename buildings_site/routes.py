@@ -8,8 +8,8 @@ from buildings_site.buildings.serializers import (
     AlarmOpenCountsSerializer,
     BuildingDeletedEventSerializer,
     WorkflowReplySerializer,
-    WorkflowStatusChangedSerializer,
 )
+from sitekit.peer_events import WorkflowStatusChangedSerializer
 
 ROUTES = RouteTable(
     service="buildings",

@@ -9,11 +9,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from alarms_site.alarms.models import MAX_BUILDING_ID
-from sitekit.fields import MAX_BIGINT, StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
-
-# As the workflows service names them (its WorkflowStatus and workflow kinds).
-WORKFLOW_STATUSES = ["new", "active", "completed", "cancelled"]
-WORKFLOW_KINDS = ["general", "response", "maintenance"]
+from sitekit.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 
 
 class BuildingDeletedEventSerializer(serializers.Serializer):
@@ -24,22 +20,6 @@ class BuildingDeletedEventSerializer(serializers.Serializer):
         min_value=1, max_value=MAX_BUILDING_ID, source="building_id"
     )
     deletedAt = StrictDateTimeField(source="deleted_at", required=False)  # noqa: N815 - wire name; default: when read
-
-
-class WorkflowStatusChangedSerializer(serializers.Serializer):
-    """``workflow.status_changed`` from the workflows service: maintenance puts a building out of service."""
-
-    id = StrictUUIDField()
-    workflowId = StrictIntegerField(min_value=1, max_value=MAX_BIGINT, source="workflow_id")  # noqa: N815 - wire name
-    buildingId = StrictIntegerField(min_value=1, max_value=MAX_BIGINT, source="building_id")  # noqa: N815 - wire name
-    kind = serializers.ChoiceField(choices=WORKFLOW_KINDS)
-    name = StrictCharField(max_length=200)
-    status = serializers.ChoiceField(choices=WORKFLOW_STATUSES)
-    previousStatus = serializers.ChoiceField(  # noqa: N815 - wire name
-        choices=WORKFLOW_STATUSES, allow_null=True, source="previous_status"
-    )
-    version = StrictIntegerField(min_value=1, max_value=MAX_BUILDING_ID)  # the workflow's own version is an integer
-    changedAt = StrictDateTimeField(source="changed_at")  # noqa: N815 - wire name
 
 
 class WorkflowReplySerializer(serializers.Serializer):

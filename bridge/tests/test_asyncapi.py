@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from alarms_generator.alarms import new_alarm
 from bridge import asyncapi
+from bridge.routes import Event, RouteTable
 from bridge.serializer_schema import acceptance_problems, serializer_schema
 from natswire.envelope import (
     NESTJS_OBJECT,
@@ -29,6 +30,7 @@ from natswire.envelope import (
 )
 from natswire.errors import InvalidPayload
 from sitekit.fields import StrictCharField, StrictIntegerField
+from sitekit.peer_events import WorkflowStatusChangedSerializer
 from workflows_site.routes import ROUTES
 
 Document = dict[str, Any]
@@ -212,6 +214,33 @@ def test_it_reports_a_consumer_that_would_refuse_what_the_document_allows():
     assert acceptance_problems(parser, documented, "X") == [
         "X: the parser requires 'name', which the document does not promise",
         "X: field 'id' minimum is 0, the parser insists on 1",
+    ]
+
+
+def test_a_shared_reader_is_checked_for_each_site_whose_routes_use_it(document):
+    """A reader kept in the site kit belongs to no site's package: the routes that use it bring it in."""
+    reader = "sitekit.peer_events.WorkflowStatusChangedSerializer"
+    table = RouteTable(
+        service="reader",
+        version="1.0.0",
+        routes=[
+            Event(
+                subject="workflow.status_changed",
+                handler=lambda payloads: None,
+                serializer=WorkflowStatusChangedSerializer,
+                stream="WORKFLOWS",
+                stream_subjects=("workflow.>",),
+                durable="reader-workflows",
+            ),
+        ],
+    )
+    tampered = copy.deepcopy(document)
+    tampered["components"]["schemas"]["WorkflowStatusChanged"]["properties"]["name"]["maxLength"] = 500
+
+    assert asyncapi.route_serializer_paths(table) == {reader}
+    assert asyncapi.serializer_problems(tampered, "reader_site") == []  # not its package, not asked for
+    assert asyncapi.serializer_problems(tampered, "reader_site", table) == [
+        f"WorkflowStatusChanged ({reader}): field 'name' maxLength is 500, the parser insists on 200"
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from buildings_site.buildings.models import Building
-from sitekit.fields import MAX_BIGINT, StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
+from sitekit.fields import StrictCharField, StrictDateTimeField, StrictIntegerField, StrictUUIDField
 from sitekit.serializers import OutputModelSerializer
 
 
@@ -43,9 +43,6 @@ class WorkflowReplySerializer(serializers.Serializer):
 
 
 MAX_BUILDING_ID = 2_147_483_647  # a building's id is a PostgreSQL integer
-# Workflow statuses as the workflows service names them (its ``WorkflowStatus``).
-WORKFLOW_STATUSES = ["new", "active", "completed", "cancelled"]
-WORKFLOW_KINDS = ["general", "response", "maintenance"]
 
 
 class BuildingDeletedEventSerializer(serializers.Serializer):
@@ -54,22 +51,6 @@ class BuildingDeletedEventSerializer(serializers.Serializer):
     id = StrictUUIDField()
     buildingId = StrictIntegerField(min_value=1, max_value=MAX_BUILDING_ID)  # noqa: N815 - wire name
     deletedAt = StrictDateTimeField(required=False)  # noqa: N815 - always sent; readers default it
-
-
-class WorkflowStatusChangedSerializer(serializers.Serializer):
-    """``workflow.status_changed`` from the workflows service (creation included: ``previousStatus`` null)."""
-
-    id = StrictUUIDField()
-    workflowId = StrictIntegerField(min_value=1, max_value=MAX_BIGINT, source="workflow_id")  # noqa: N815 - wire name
-    buildingId = StrictIntegerField(min_value=1, max_value=MAX_BIGINT, source="building_id")  # noqa: N815 - wire name
-    kind = serializers.ChoiceField(choices=WORKFLOW_KINDS)
-    name = StrictCharField(max_length=200)
-    status = serializers.ChoiceField(choices=WORKFLOW_STATUSES)
-    previousStatus = serializers.ChoiceField(  # noqa: N815 - wire name
-        choices=WORKFLOW_STATUSES, allow_null=True, source="previous_status"
-    )
-    version = StrictIntegerField(min_value=1, max_value=MAX_BUILDING_ID)  # the workflow's own version is an integer
-    changedAt = StrictDateTimeField(source="changed_at")  # noqa: N815 - wire name
 
 
 class AlarmCountSerializer(serializers.Serializer):

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             *asyncapi.structure_problems(document),
             *asyncapi.example_problems(document),
             *asyncapi.route_problems(document, table),
-            *asyncapi.serializer_problems(document, settings.SITE_PACKAGE),
+            *asyncapi.serializer_problems(document, settings.SITE_PACKAGE, table),
         ]
         if problems:
             raise CommandError("\n".join([f"{options['document']} disagrees with {table.service}:", *problems]))
