@@ -28,6 +28,8 @@ logger = logging.getLogger("bridge.events")
 
 DUPLICATE_WINDOW_SECONDS = 120.0
 ACK_WAIT_SECONDS = 30.0
+# How long the follow-up pull of a batch waits for the events that were waiting (see _fetch).
+FOLLOW_UP_SECONDS = 0.02
 
 
 def stream_config(route: Event | Announce) -> StreamConfig:
@@ -142,9 +144,16 @@ class EventConsumer:
         one-message long-poll answers at once, and the follow-up takes bursts in batches.
         """
         messages = await self._subscription.fetch(batch=1, timeout=1.0)
-        if self.route.batch_size > 1 and messages[-1].metadata.num_pending:
+        pending = messages[-1].metadata.num_pending
+        if self.route.batch_size > 1 and pending:
+            # As many as are waiting, no more: the server answers a pull at once when it can fill
+            # it, and holds one it cannot until it expires, so asking for a whole batch held a
+            # few alarms for the full wait (100 ms was the live page's p99). Another replica may
+            # take some of those waiting meanwhile: then the short wait bounds the delay.
             with contextlib.suppress(TimeoutError, nats.errors.TimeoutError):
-                messages += await self._subscription.fetch(batch=self.route.batch_size - 1, timeout=0.1)
+                messages += await self._subscription.fetch(
+                    batch=min(self.route.batch_size - 1, pending), timeout=FOLLOW_UP_SECONDS
+                )
         return messages
 
     async def _unsubscribe(self) -> None:
