@@ -212,6 +212,9 @@ class Bridge:
             await nc.drain()
         except Exception as error:  # not connected (e.g. NATS is down): nothing to flush
             logger.warning("%s closing without drain: %s", self.name, error)
-            await nc.close()
+            try:
+                await nc.close()
+            except Exception as close_error:  # the connection is gone either way; the stop goes on
+                logger.warning("%s: closing the NATS connection: %s", self.name, close_error)
         self.close_workers()
         logger.info("%s stopped", self.name)
