@@ -101,6 +101,8 @@ class Batch:
     messages: list[Message] = field(default_factory=list)
     expected_ids: set[str] = field(default_factory=set)
     malformed: int = 0
+    # Events published twice under one id with different names: each name a row may hold.
+    copies: dict[str, set[str]] = field(default_factory=dict)
 
 
 def alarm(**overrides) -> dict:
