@@ -57,9 +57,11 @@ def insert_new(model: type[M], objects: Sequence[M], *, unique_field: str) -> li
         f"ON CONFLICT ({quote(unique.column)}) DO NOTHING "
         f"RETURNING {', '.join(quote(field.column) for field in returned)}"
     )
+    # The key as sent, prepared once with the rest of its column, is what RETURNING gives back.
+    keys = params[fields.index(unique)] if unique in fields else [unique.pre_save(obj, True) for obj in objects]
     first_by_key: dict[Any, M] = {}
-    for obj in objects:
-        first_by_key.setdefault(unique.get_db_prep_save(unique.pre_save(obj, True), connection), obj)
+    for key, obj in zip(keys, objects, strict=True):
+        first_by_key.setdefault(key, obj)
     with connection.cursor() as cursor:
         cursor.execute(sql, rows_params)
         rows = cursor.fetchall()
