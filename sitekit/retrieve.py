@@ -28,6 +28,8 @@ from rest_framework.mixins import RetrieveModelMixin
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from sitekit.rows import ModelRows
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -36,9 +38,8 @@ class RowByPk(Generic[M]):
 
     def __init__(self, model: type[M]) -> None:
         self.model = model
-        self._fields = list(model._meta.concrete_fields)
-        self._names = [field.attname for field in self._fields]
-        self._prepared: dict[str, tuple[str, list[tuple[int, list[Any], Any]]]] = {}
+        self._rows = ModelRows(model)
+        self._statements: dict[str, str] = {}
 
     def __call__(self, pk: Any) -> M | None:
         """The row, or None when there is none (or ``pk`` cannot be a primary key)."""
@@ -49,34 +50,20 @@ class RowByPk(Generic[M]):
         connection = connections[router.db_for_read(self.model)]
         if not fits_column(self.model._meta.pk, pk, connection):
             return None
-        statement, converters = self._prepare(connection)
         with connection.cursor() as cursor:
-            cursor.execute(statement, [pk])
+            cursor.execute(self._statement(connection), [pk])
             row = cursor.fetchone()
-        if row is None:
-            return None
-        values = list(row)
-        for index, functions, column in converters:  # what the ORM applies on reading: from_db_value and the like
-            for convert in functions:
-                values[index] = convert(values[index], column, connection)
-        return self.model.from_db(connection.alias, self._names, values)
+        return None if row is None else self._rows.instance(connection, row)
 
-    def _prepare(self, connection: Any) -> tuple[str, list[tuple[int, list[Any], Any]]]:
-        """The statement and the value converters for one database, worked out on first use."""
-        prepared = self._prepared.get(connection.alias)
-        if prepared is None:
-            meta = self.model._meta
-            quote = connection.ops.quote_name
-            columns = ", ".join(quote(field.column) for field in self._fields)
-            statement = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
-            converters = []
-            for index, field in enumerate(self._fields):
-                column = field.get_col(meta.db_table)
-                functions = field.get_db_converters(connection) + connection.ops.get_db_converters(column)
-                if functions:
-                    converters.append((index, functions, column))
-            prepared = self._prepared[connection.alias] = (statement, converters)
-        return prepared
+    def _statement(self, connection: Any) -> str:
+        """The statement for one database, written on first use."""
+        statement = self._statements.get(connection.alias)
+        if statement is None:
+            meta, quote = self.model._meta, connection.ops.quote_name
+            table, pk = quote(meta.db_table), quote(meta.pk.column)
+            statement = f"SELECT {self._rows.columns(connection)} FROM {table} WHERE {pk} = %s"
+            self._statements[connection.alias] = statement
+        return statement
 
 
 def fits_column(field: models.Field, value: Any, connection: Any) -> bool:

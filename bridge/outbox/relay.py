@@ -13,13 +13,13 @@ from nats.aio.client import Client
 
 from bridge.events import ensure_stream, stream_config
 from bridge.metrics import MESSAGES, OUTBOX_BACKLOG
+from bridge.outbox.claim import outbox_claim_due
 from bridge.outbox.models import OutboxMessage
 from bridge.outbox.services import (
     DELIVERED,
     FAILED,
     PENDING,
     outbox_backlog,
-    outbox_claim_due,
     outbox_published_many,
     outbox_settle,
 )

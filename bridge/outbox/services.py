@@ -28,14 +28,14 @@ MAX_BACKOFF_SECONDS = 30.0
 DELIVERED, FAILED, PENDING = "delivered", "failed", "pending"
 
 
-def _lease() -> timedelta:
-    # Long enough that a request in flight is answered before anyone else picks it up.
+def lease_duration() -> timedelta:
+    """How long a claimed or just-sent message is left alone: long enough for its answer to arrive."""
     return timedelta(seconds=settings.NATS_REQUEST_TIMEOUT * 3)
 
 
 def outbox_first_attempt_due() -> datetime:
     """When the relay may first send a new message: the caller sends it itself before then."""
-    return timezone.now() + _lease()
+    return timezone.now() + lease_duration()
 
 
 def outbox_enqueue(
@@ -81,23 +81,6 @@ def outbox_published_many(*, outcomes: list[tuple[OutboxMessage, Exception | Non
         if error is not None:
             outbox_retry_later(message_id=message.pk, error=str(error) or type(error).__name__)
     return [DELIVERED if error is None else PENDING for _, error in outcomes]
-
-
-@transaction.atomic
-def outbox_claim_due(*, limit: int) -> list[OutboxMessage]:
-    """Lease up to ``limit`` due messages to this process (other replicas skip them)."""
-    now = timezone.now()
-    messages = list(
-        OutboxMessage.objects.select_for_update(skip_locked=True)
-        .filter(delivered_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")[:limit]
-    )
-    if messages:
-        OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(next_attempt_at=now + _lease())
-        for message in messages:
-            message.attempts += 1
-        OutboxMessage.objects.bulk_update(messages, ["attempts"])
-    return messages
 
 
 @transaction.atomic

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connections, router, transaction
 
 from sitekit.locks import hold_transaction_lock
 from workflows_site.workflows.errors import BuildingDeleted
@@ -41,10 +41,29 @@ def refuse_deleted_buildings(building_ids: Iterable[int]) -> None:
     this check and the insert.
     """
     hold_transaction_lock(_DELETIONS_LOCK, shared=True)
-    deleted = DeletedBuilding.objects.filter(building_id__in=set(building_ids)).order_by("building_id")
-    deleted_ids = list(deleted.values_list("building_id", flat=True))
+    deleted_ids = _deleted_among(sorted(set(building_ids)))
     if deleted_ids:
         raise BuildingDeleted(deleted_ids)
+
+
+def _deleted_among(building_ids: list[int]) -> list[int]:
+    """Which of ``building_ids`` were deleted, ascending.
+
+    Written out: every batch of ``workflows.create`` asks, and the ORM compiling this one
+    query each time cost a twentieth of a workflows bridge's CPU.
+    """
+    if not building_ids:
+        return []
+    connection = connections[router.db_for_write(DeletedBuilding)]
+    quote = connection.ops.quote_name
+    column = quote(DeletedBuilding._meta.get_field("building_id").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column} FROM {quote(DeletedBuilding._meta.db_table)} "
+            f"WHERE {column} IN ({', '.join(['%s'] * len(building_ids))}) ORDER BY {column}",
+            building_ids,
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 @transaction.atomic

@@ -97,6 +97,18 @@ class CreationAnnouncementTests(TestCase):
         self.assertFalse(Workflow.objects.exists())
         self.assertFalse(OutboxMessage.objects.exists())
 
+    def test_a_batch_naming_several_deleted_buildings_names_each_once_in_order(self):
+        for building_id in (9, 3, 12):
+            DeletedBuilding.objects.create(building_id=building_id, deleted_at=timezone.now())
+        batch = [NewWorkflow("A", 12, "k1"), NewWorkflow("B", 3, "k2"), NewWorkflow("C", 5, "k3")]
+        batch.append(NewWorkflow("D", 3, ""))
+
+        with self.assertRaises(BuildingDeleted) as refused:
+            workflow_create_many(new=batch)
+
+        self.assertEqual(refused.exception.building_ids, [3, 12])
+        self.assertFalse(Workflow.objects.exists())
+
     def test_a_replay_announces_nothing_even_after_delivered_events_were_cleared_from_the_outbox(self):
         # The outbox key alone would absorb a second announcement while the first row is kept;
         # an operator clearing delivered rows must not bring the creation back on a retry.
