@@ -24,6 +24,7 @@ from natswire.envelope import Incoming, decode, encode_error, encode_reply
 from natswire.errors import HandlerError, InvalidPayload, PayloadTooLarge
 from natswire.tracing import trace_id_var
 from sitekit.database import is_connection_error
+from sitekit.validation import QuickValidation
 
 logger = logging.getLogger("bridge.dispatch")
 T = TypeVar("T")
@@ -58,16 +59,22 @@ class Validator:
     most of the cost of validating a batch; ``run_validation`` on one instance applies the
     same fields and validators. Only for serializers without per-object state (no
     ``instance``, no ``partial``), which payload serializers are; an instance is used by
-    one thread only (one per batch, or one per thread in ``validate``).
+    one thread only (one per batch, or one per thread in ``validate``). A payload is first
+    tried on ``sitekit.validation.QuickValidation``, which accepts what DRF accepts without
+    DRF's per-field machinery; any refusal is DRF's, worded by DRF.
     """
 
     def __init__(self, serializer_class: type[Serializer]) -> None:
         self.serializer = serializer_class()
+        self.quick = QuickValidation(self.serializer)
 
     def __call__(self, data: Any) -> dict[str, Any]:
         """The validated data, or ``InvalidPayload`` with field errors."""
         if not isinstance(data, dict):
             raise InvalidPayload("Payload must be a JSON object")
+        validated = self.quick(data)  # what DRF would accept, at a third of the cost; None: DRF decides
+        if validated is not None:
+            return validated
         try:
             return dict(self.serializer.run_validation(data))
         except ValidationError as error:
