@@ -56,8 +56,19 @@ format: install ## Format and fix what ruff can
 test: install services browser lint nestjs ## Run every test (sites, bridge, cross-service, browser)
 	$(PY) -m stack.testrun
 
-bench: install ## Run the benchmarks against a freshly started system (see bench/README.md)
-	$(PY) -m bench
+# The system's processes in the benchmark run from the runtime requirements alone, as in the
+# image (bench/README.md); the load generators and the harness from .venv.
+RUNTIME_VENV := var/venv-runtime
+RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
+
+$(RUNTIME_STAMP): requirements/base.txt
+	$(PYTHON) -m venv $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/python -m pip install -q --upgrade pip
+	$(RUNTIME_VENV)/bin/python -m pip install -q -r requirements/base.txt
+	touch $(RUNTIME_STAMP)
+
+bench: install $(RUNTIME_STAMP) ## Run the benchmarks against a freshly started system (see bench/README.md)
+	STACK_PYTHON=$(RUNTIME_VENV)/bin/python $(PY) -m bench
 
 clean: ## Remove the virtualenv, logs and local state
 	rm -rf $(VENV) var $(NESTJS)/node_modules $(NESTJS)/dist

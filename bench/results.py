@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from natswire.connection import redact_url
+from stack.system import PYTHON
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_JSON = BENCH_DIR / "results.json"
@@ -84,7 +85,14 @@ def machine() -> dict[str, Any]:
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "git_commit": _output(["git", "rev-parse", "HEAD"], cwd=BENCH_DIR.parent),
         "git_dirty": bool(_output(["git", "status", "--porcelain"], cwd=BENCH_DIR.parent)),
+        # The system's interpreter: the runtime requirements' virtualenv under ``make bench``.
+        "system_python": system_python(),
     }
+
+
+def system_python() -> str:
+    """Which virtualenv the system's processes run from: "runtime" (requirements/base.txt alone) or "development"."""
+    return "runtime" if Path(PYTHON).parent.parent.name == "venv-runtime" else "development"
 
 
 def _output(argv: list[str], cwd: Path | None = None) -> str:
@@ -106,6 +114,7 @@ def machine_line(info: dict[str, Any]) -> str:
     return (
         f"{info['nproc']} cores ({info['cpu_model']}), {info['memory_gib']} GiB, Python {info['python']}, "
         f"{info['date']}, commit {info['git_commit'][:10]}{dirty}"
+        + (f", system from the {info['system_python']} virtualenv" if "system_python" in info else "")
         + (f", background load {info['background_cores']} cores" if "background_cores" in info else "")
         + (f", Python speed {info['python_speed_ms']} ms" if "python_speed_ms" in info else "")
         + (f" before and {info['python_speed_ms_after']} ms after" if "python_speed_ms_after" in info else "")

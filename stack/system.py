@@ -14,6 +14,10 @@ from stack.infra import NatsAuth
 from stack.procs import Proc, ProcGroup, Spec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The interpreter the system's processes run. The benchmark sets it to a virtualenv of the
+# runtime requirements alone (``make bench``), as the image has: the development one adds
+# packages Django REST framework imports when they are there (requests, PyYAML, Pygments).
+PYTHON = os.environ.get("STACK_PYTHON") or sys.executable
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ SITES = [
 
 def manage(site: Site, *args: str) -> list[str]:
     """``python <site>/manage.py <args>``."""
-    return [sys.executable, str(REPO_ROOT / site.package / "manage.py"), *args]
+    return [PYTHON, str(REPO_ROOT / site.package / "manage.py"), *args]
 
 
 # Daphne's cap on a WebSocket message from a client (it closes the socket with 1009 past it).
@@ -56,7 +60,7 @@ def web_argv(site: Site, port: int) -> list[str]:
     """The HTTP server command; worker counts are chosen from measurements (see docs/performance.md)."""
     if site.server == "daphne":
         address = ["-b", "127.0.0.1", "-p", str(port)]
-        return [sys.executable, "-m", "daphne", *DAPHNE_LIMITS, *address, f"{site.package}.asgi:application"]
+        return [PYTHON, "-m", "daphne", *DAPHNE_LIMITS, *address, f"{site.package}.asgi:application"]
     return wsgi_argv(f"{site.package}.wsgi", port)
 
 
@@ -81,7 +85,7 @@ def wsgi_argv(module: str, port: int) -> list[str]:
     name = os.environ.get("WEB_SERVER", "granian")
     if name not in WSGI_SERVERS:
         raise SystemExit(f"WEB_SERVER must be one of {', '.join(WSGI_SERVERS)}, not {name!r}")
-    return [sys.executable, *WSGI_SERVERS[name](module, port)]
+    return [PYTHON, *WSGI_SERVERS[name](module, port)]
 
 
 class System:
@@ -174,7 +178,7 @@ class System:
         """The alarms generator publishing to this system's NATS (``args`` as for ``python -m alarms_generator``)."""
         spec = Spec(
             name="alarms-generator",
-            argv=[sys.executable, "-m", "alarms_generator", *args],
+            argv=[PYTHON, "-m", "alarms_generator", *args],
             env={
                 **self.nats_env("generator"),
                 "PYTHONPATH": str(REPO_ROOT),
