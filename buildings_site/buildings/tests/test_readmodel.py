@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from bridge.outbox.models import OutboxMessage
 from buildings_site.buildings import readmodel, services
@@ -58,6 +60,17 @@ class OpenWorkflowsTests(TestCase):
 
         self.assertFalse(Building.objects.filter(pk=gone).exists())
         self.assertEqual(self.open_workflows(self.building), 1)
+
+    def test_a_batch_locks_the_buildings_then_stores_and_recounts_in_three_statements(self):
+        b, o = self.building.pk, self.other.pk
+        batch = [changed(5, o, "new", 1), changed(6, b, "active", 1), changed(7, b, "new", 1)]
+        with CaptureQueriesContext(connection) as queries:
+            readmodel.workflows_seen_apply(batch)
+
+        statements = [query["sql"] for query in queries if not query["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+        self.assertEqual(len(statements), 3, statements)
+        self.assertTrue(statements[0].endswith("FOR UPDATE"), statements[0])
+        self.assertEqual((self.open_workflows(self.building), self.open_workflows(self.other)), (2, 1))
 
 
 class OpenAlarmsTests(TestCase):
