@@ -85,14 +85,16 @@ def machine() -> dict[str, Any]:
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "git_commit": _output(["git", "rev-parse", "HEAD"], cwd=BENCH_DIR.parent),
         "git_dirty": bool(_output(["git", "status", "--porcelain"], cwd=BENCH_DIR.parent)),
-        # The system's interpreter: the runtime requirements' virtualenv under ``make bench``.
+        # The system's interpreter (``make bench``: the runtime requirements' virtualenv).
         "system_python": system_python(),
     }
 
 
 def system_python() -> str:
-    """Which virtualenv the system's processes run from: "runtime" (requirements/base.txt alone) or "development"."""
-    return "runtime" if Path(PYTHON).parent.parent.name == "venv-runtime" else "development"
+    """The interpreter the system's processes run, relative to the checkout when inside it."""
+    path = Path(PYTHON).absolute()
+    root = BENCH_DIR.parent
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _output(argv: list[str], cwd: Path | None = None) -> str:
@@ -114,7 +116,7 @@ def machine_line(info: dict[str, Any]) -> str:
     return (
         f"{info['nproc']} cores ({info['cpu_model']}), {info['memory_gib']} GiB, Python {info['python']}, "
         f"{info['date']}, commit {info['git_commit'][:10]}{dirty}"
-        + (f", system from the {info['system_python']} virtualenv" if "system_python" in info else "")
+        + (f", system run by {info['system_python']}" if "system_python" in info else "")
         + (f", background load {info['background_cores']} cores" if "background_cores" in info else "")
         + (f", Python speed {info['python_speed_ms']} ms" if "python_speed_ms" in info else "")
         + (f" before and {info['python_speed_ms_after']} ms after" if "python_speed_ms_after" in info else "")

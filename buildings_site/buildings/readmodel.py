@@ -9,13 +9,14 @@ late events change nothing: workflows by their ``version``, alarm counts by thei
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connections, router, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from buildings_site.buildings.models import Building, WorkflowSeen
+from sitekit.sql import placeholders
 
 OPEN_STATUSES = ("new", "active")
 
@@ -54,7 +55,7 @@ def _lock_buildings(connection: Any, building_ids: list[int]) -> None:
     pk = quote(Building._meta.pk.column)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {pk} FROM {quote(Building._meta.db_table)} WHERE {pk} IN ({_placeholders(building_ids)}) "
+            f"SELECT {pk} FROM {quote(Building._meta.db_table)} WHERE {pk} IN ({placeholders(building_ids)}) "
             f"ORDER BY {pk} FOR UPDATE",
             building_ids,
         )
@@ -72,14 +73,10 @@ def _recount_workflows(connection: Any, building_ids: list[int]) -> None:
         cursor.execute(
             f"UPDATE {buildings} SET {quote(Building._meta.get_field('open_workflows').column)} = "
             f"(SELECT COUNT(*) FROM {seen} WHERE {seen}.{seen_building} = {buildings}.{pk} "
-            f"AND {seen}.{seen_status} IN ({_placeholders(OPEN_STATUSES)})) "
-            f"WHERE {pk} IN ({_placeholders(building_ids)})",
+            f"AND {seen}.{seen_status} IN ({placeholders(OPEN_STATUSES)})) "
+            f"WHERE {pk} IN ({placeholders(building_ids)})",
             [*OPEN_STATUSES, *building_ids],
         )
-
-
-def _placeholders(values: Sequence[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
 
 
 # Buildings set per UPDATE: one statement instead of one per building, and a CASE short

@@ -25,6 +25,7 @@ from datetime import datetime
 from django.db import connections, router, transaction
 
 from sitekit.locks import hold_transaction_lock
+from sitekit.sql import placeholders
 from workflows_site.workflows.errors import BuildingDeleted
 from workflows_site.workflows.models import OPEN_STATUSES, DeletedBuilding, Workflow, WorkflowStatus
 from workflows_site.workflows.transitions import workflows_transition
@@ -60,7 +61,7 @@ def _deleted_among(building_ids: list[int]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {column} FROM {quote(DeletedBuilding._meta.db_table)} "
-            f"WHERE {column} IN ({', '.join(['%s'] * len(building_ids))}) ORDER BY {column}",
+            f"WHERE {column} IN ({placeholders(building_ids)}) ORDER BY {column}",
             building_ids,
         )
         return [row[0] for row in cursor.fetchall()]
