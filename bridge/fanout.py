@@ -3,9 +3,8 @@
 Publishing (sync code: a service in a web request, or a handler in a bridge worker thread):
 ``publish_on_commit(subject, payload)`` publishes on core NATS once the current transaction
 has committed, so a page never sees an alarm that was rolled back. It goes through
-``bridge.client.get_client()``, the thread-safe client every Django process already has. In
-the bridge process that is a second, small connection; reaching into the bridge's own event
-loop from a worker thread would save it, at the price of coupling services to the runner.
+``bridge.client.get_client()``, the thread-safe client every Django process already has: in a
+web process a connection of its own, in a bridge the bridge's connection.
 
 Receiving (async, in each daphne process): ``forward_to_group(subject, group, frames=...)``
 makes sure the process holds one plain subscription to ``subject`` (no queue group: every web

@@ -24,6 +24,7 @@ from nats.micro.request import Request
 from nats.micro.service import EndpointConfig, Service
 
 from bridge.batching import RequestBatcher
+from bridge.client import bind_bridge_connection, unbind_bridge_connection
 from bridge.dispatch import with_django_db
 from bridge.events import EventConsumer
 from bridge.outbox.relay import OutboxRelay
@@ -112,6 +113,8 @@ class Bridge:
         if nc is None:
             return 0
         workers: list[asyncio.Task] = []
+        # Handlers that publish (live news) or ask another service use this connection too.
+        client = bind_bridge_connection(nc, asyncio.get_running_loop())
         try:
             await self._serve_replies(nc)
             for route in self.table.of_kind(Event):
@@ -129,6 +132,7 @@ class Bridge:
             await self.stopping.wait()
         finally:
             await self._shutdown(nc, workers)
+            unbind_bridge_connection(client)
         return 0
 
     async def _connect_or_stop(self) -> Client | None:
