@@ -15,6 +15,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from alarms_site.alarms.routing import websocket_urlpatterns  # noqa: E402
 from alarms_site.alarms.slowclients import limit_unsent_output  # noqa: E402
+from sitekit.heap import freeze_startup_objects  # noqa: E402
 
 # Daphne would otherwise buffer without limit for a client that stops reading.
 limit_unsent_output(settings.ALARMS_LIVE_SEND_BUFFER)
@@ -27,3 +28,4 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+freeze_startup_objects(with_urls=True)  # collections under load skip what start-up made

@@ -13,6 +13,7 @@ from bridge.metrics import serve_metrics
 from bridge.routes import load_routes
 from bridge.runner import Bridge
 from natswire.errors import NatsAuthorizationFailed
+from sitekit.heap import freeze_startup_objects
 
 
 class Command(BaseCommand):
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         )
 
         serve_metrics(settings.BRIDGE_METRICS_PORT)
+        freeze_startup_objects()  # sitekit.heap: collections under load skip what start-up made
 
         async def main() -> int:
             bridge.install_signal_handlers()
