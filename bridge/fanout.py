@@ -9,9 +9,9 @@ web process a connection of its own, in a bridge the bridge's connection.
 Receiving (async, in each daphne process): ``forward_to_group(subject, group, frames=...)``
 makes sure the process holds one plain subscription to ``subject`` (no queue group: every web
 process gets every message), turns the messages into the WebSocket frames the pages get, and
-hands that text to the local Channels group, where each socket's consumer sends it as it is.
-A frame is built and encoded once, not once per socket, and the group message is a short
-string that the in-memory layer copies for free. Messages that arrived together become
+hands that text to each socket of the group in this process (``bridge.livesockets``: straight
+to the socket, not through the channel layer). A frame is built and encoded once, not once
+per socket. Messages that arrived together become
 frames together, so the site may merge them: when this process falls behind, it sends fewer,
 larger frames and catches up, instead of a frame per message per socket. Daphne has no
 lifespan events, so the first socket starts the subscription on daphne's own event loop and
@@ -39,14 +39,14 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from bridge.client import get_client
+from bridge.livesockets import LIVE_SOCKETS
 from natswire.connection import open_connection, redact_url
 from natswire.errors import BridgeError, NatsAuthorizationFailed, NatsUnavailable
 
 logger = logging.getLogger("bridge.fanout")
 
-# Channels message types sent to the group: ``live.frame`` ({"text": str}, a WebSocket text
-# frame to send as it is) and ``live.lost`` (NATS dropped: close the socket).
-LIVE_FRAME = "live.frame"
+# Channels message types sent to the group: ``live.frame`` (bridge.livesockets: a WebSocket
+# text frame to send as it is) and ``live.lost`` (NATS dropped: close the socket).
 LIVE_LOST = "live.lost"
 
 # Builds the frames the pages get from live messages that arrived together, as (subject,
@@ -158,9 +158,8 @@ class GroupForwarder:
     async def _send_arrived(self) -> None:
         arrived, self._arrived = self._arrived, []
         self._sending = None
-        layer = get_channel_layer()
         for frame in self.frames(arrived):
-            await layer.group_send(self.group, {"type": LIVE_FRAME, "text": orjson.dumps(frame).decode()})
+            await LIVE_SOCKETS.send(self.group, orjson.dumps(frame).decode())
 
     async def _on_disconnected(self) -> None:
         if self._closing:

@@ -36,6 +36,7 @@ from alarms_site.alarms.serializers import (
     FeedResumeSerializer,
 )
 from alarms_site.alarms.sockets import MessageRate, SocketSlots
+from bridge.livesockets import LiveSocket
 from natswire.errors import NatsUnavailable
 
 logger = logging.getLogger(__name__)
@@ -62,8 +63,8 @@ def may_watch(scope: dict[str, Any]) -> bool:
     return user is not None and user.is_authenticated
 
 
-class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
-    """One open live page."""
+class AlarmFeedConsumer(LiveSocket, AsyncJsonWebsocketConsumer):
+    """One open live page; live frames reach it straight from the forwarder (``bridge.livesockets``)."""
 
     watching = False  # signed in, admitted and following the feed: only then are messages answered
 
@@ -94,11 +95,11 @@ class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
             logger.warning("live page refused for now: %s", error)
             await self.close(code=CLOSE_TRY_AGAIN)
             return
-        await self.channel_layer.group_add(live.GROUP, self.channel_name)
+        await self.join_live(live.GROUP)
         self.watching = True
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(live.GROUP, self.channel_name)
+        await self.leave_live(live.GROUP)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         # The client may have sent before it read our close (a signed-out socket, too): ignore it.
@@ -126,18 +127,6 @@ class AlarmFeedConsumer(AsyncJsonWebsocketConsumer):
         )
         for frame in frames:
             await self.send_json(frame)
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Send live frames straight to the socket; everything else as Channels does.
-
-        Channels closes stale database connections before each message it dispatches, a hop
-        to a worker thread: with 50 sockets that is 50 hops per alarm batch, for a frame that
-        touches no database. The frame arrives as ready text (``bridge.fanout``).
-        """
-        if message["type"] == live.FRAME:
-            await self.send(text_data=message["text"])
-            return
-        await super().dispatch(message)
 
     async def live_lost(self, event: dict[str, Any]) -> None:
         """This process lost NATS, so news may be missing: the page reconnects and catches up."""

@@ -16,7 +16,8 @@ from django.conf import settings
 
 from alarms_site.alarms.models import Alarm
 from alarms_site.alarms.serializers import AlarmAcknowledgementSerializer, AlarmOutputSerializer
-from bridge.fanout import LIVE_FRAME, forward_to_group, publish_on_commit
+from bridge.fanout import forward_to_group, publish_on_commit
+from bridge.livesockets import LIVE_FRAME
 
 logger = logging.getLogger(__name__)
 
