@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 from unittest import mock
 
@@ -61,6 +62,26 @@ class CountsTickerTests(SimpleTestCase):
         self.assertEqual(counter.calls, 2)
         frames = await sent_frames(self.channel)
         self.assertEqual([frame["counts"]["unacknowledged"] for frame in frames], [1, 2])
+
+    async def test_a_slow_count_spaces_the_next_ones_so_counting_takes_a_tenth_of_the_time(self):
+        await self.listen()
+        counter = Counter()
+        began: list[float] = []
+
+        def slow() -> dict[str, Any]:
+            began.append(time.monotonic())
+            time.sleep(0.1)  # a count over a flood of open alarms
+            return counter()
+
+        ticker = CountsTicker(group=GROUP, wanted=lambda: True, compute=slow)
+        with self.settings(ALARMS_LIVE_COUNTS_MS=50):
+            ticker.news()
+            await asyncio.sleep(0.3)
+            ticker.news()  # news while the stretched interval runs: counted at its end
+            await asyncio.sleep(1.5)
+
+        self.assertEqual(counter.calls, 2)
+        self.assertGreaterEqual(began[1] - began[0], 0.1 + 0.1 * livecounts.SLOW_COUNT_SPACING)
 
     async def test_it_sends_nothing_when_the_counts_did_not_change(self):
         await self.listen()
