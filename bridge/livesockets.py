@@ -33,6 +33,13 @@ class LiveSocket:
     _handling = False  # dispatching a message of its own
     _queued = 0  # frames put in its channel and not sent yet
 
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The socket's whole life; however it ends (a crash included), it leaves every live group here."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            LIVE_SOCKETS.forget(self)
+
     async def join_live(self, group: str) -> None:
         """Follow ``group``: its frames from the forwarder, and whatever else is sent to the group."""
         await self.channel_layer.group_add(group, self.channel_name)
@@ -83,6 +90,11 @@ class LiveSockets:
 
     def discard(self, group: str, socket: LiveSocket) -> None:
         self._members.get(group, {}).pop(socket, None)
+
+    def forget(self, socket: LiveSocket) -> None:
+        """``socket`` leaves every group (it is gone)."""
+        for members in self._members.values():
+            members.pop(socket, None)
 
     async def send(self, group: str, text: str) -> None:
         """Give one frame to every socket of ``group`` here; one that fails does not stop the others."""

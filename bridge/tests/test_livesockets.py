@@ -76,6 +76,31 @@ class LiveSocketTests(SimpleTestCase):
         self.assertEqual(asyncio.run(scenario()), ["news"] * 3)
 
 
+class Crashing(LiveSocket, AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        await self.accept()
+        await self.join_live(GROUP)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        raise RuntimeError("a bug in the consumer")
+
+
+@override_settings(CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}})
+class CrashTests(SimpleTestCase):
+    def test_a_consumer_that_crashes_leaves_the_live_group(self):
+        async def scenario() -> tuple[int, int]:
+            channel_layers.backends.clear()
+            page = WebsocketCommunicator(Crashing.as_asgi(), "/live/")
+            await page.connect()
+            joined = len(LIVE_SOCKETS._members[GROUP])
+            await page.send_to(text_data="anything")
+            with self.assertRaises(RuntimeError):
+                await page.wait(timeout=2)
+            return joined, len(LIVE_SOCKETS._members[GROUP])
+
+        self.assertEqual(asyncio.run(scenario()), (1, 0))
+
+
 class Failing:
     async def take_frame(self, text: str) -> None:
         raise RuntimeError("socket broke")
