@@ -11,11 +11,10 @@ makes sure the process holds one plain subscription to ``subject`` (no queue gro
 process gets every message), turns the messages into the WebSocket frames the pages get, and
 hands that text to each socket of the group in this process (``bridge.livesockets``: straight
 to the socket, not through the channel layer). A frame is built and encoded once, not once
-per socket. Messages that arrived together become
-frames together, so the site may merge them: when this process falls behind, it sends fewer,
-larger frames and catches up, instead of a frame per message per socket. Daphne has no
-lifespan events, so the first socket starts the subscription on daphne's own event loop and
-later sockets reuse it.
+per socket. Messages that arrived together become frames together, so the site may merge
+them: when this process falls behind, it sends fewer, larger frames and catches up, instead
+of a frame per message per socket. Daphne has no lifespan events, so the first socket starts
+the subscription on daphne's own event loop and later sockets reuse it.
 
 Core NATS is at-most-once, on purpose: the database is the record, this is only the news. A
 page that may have missed news catches up from the database when it reconnects; and when

@@ -68,9 +68,11 @@ class LiveSocket:
         to a worker thread, for a frame that touches no database.
         """
         if message["type"] == LIVE_FRAME:
-            if message.get(_QUEUED):
-                self._queued -= 1
-            await self.send(text_data=message["text"])
+            try:
+                await self.send(text_data=message["text"])
+            finally:
+                if message.get(_QUEUED):  # counted until sent, so no later frame overtakes it
+                    self._queued -= 1
             return
         self._handling = True
         try:

@@ -25,8 +25,9 @@ tenth of the time, and in such a flood the counts lag by a second or two.
 Why that stays true: a news arrives after the commit it announces, and a count started
 after the news sees that commit; a news arriving while a count runs marks the counts stale
 again. So the last change is always followed by a count that sees it: the counts are true
-within one interval (stretched or not) of the last change. A live message lost on the way (core NATS is
-at-most-once) is made good by the next one, or by the page's reconnect and its ``resume``.
+within one interval (stretched or not) of the last change. A live message lost on the way
+(core NATS is at-most-once) is made good by the next one, or by the page's reconnect and its
+``resume``.
 
 Why not counts sent by the bridge after each batch: bridges commit side by side, so counts
 taken by one after its commit may miss another's commit of the same moment, and the two
