@@ -17,13 +17,6 @@ from bridge.testing import NatsServer
 SUBJECT = "test.handler-news"
 
 
-@pytest.fixture
-def nats_server():
-    server = NatsServer().start()
-    yield server
-    server.stop()
-
-
 def connection_names(server: NatsServer) -> list[str]:
     with urllib.request.urlopen(f"http://127.0.0.1:{server.monitor_port}/connz", timeout=5) as response:
         return sorted(connection["name"] for connection in json.load(response)["connections"])

@@ -6,17 +6,7 @@ import json
 import threading
 import urllib.request
 
-import pytest
-
 from bridge.client import SyncNatsClient
-from bridge.testing import NatsServer
-
-
-@pytest.fixture
-def nats_server():
-    server = NatsServer().start()
-    yield server
-    server.stop()
 
 
 def test_it_opens_one_connection_when_threads_make_their_first_calls_at_once(nats_server):

@@ -8,20 +8,11 @@ import uuid
 from types import SimpleNamespace
 
 import nats
-import pytest
 from nats.js.api import StreamConfig
 
 from bridge.events import EventConsumer
 from bridge.routes import Event
-from bridge.testing import NatsServer
 from natswire.tracing import TRACE_HEADER
-
-
-@pytest.fixture
-def nats_server():
-    server = NatsServer().start()
-    yield server
-    server.stop()
 
 
 def route_for(suffix: str) -> Event:
